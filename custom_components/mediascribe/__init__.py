@@ -1,0 +1,30 @@
+"""The MediaScribe integration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import Platform
+
+from .coordinator import MediaScribeConfigEntry, MediaScribeCoordinator
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MediaScribeConfigEntry) -> bool:
+    """Set up MediaScribe from a config entry."""
+    coordinator = MediaScribeCoordinator(hass, entry)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: MediaScribeConfigEntry
+) -> bool:
+    """Unload a config entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
