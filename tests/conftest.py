@@ -2,6 +2,65 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 # Imported before Home Assistant starts, so the harness's own testing_config
 # custom_components package cannot shadow ours.
 import custom_components.mediascribe  # noqa: F401
+from custom_components.mediascribe.const import DOMAIN
+from simulator import MediaScribeSimulator
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
+    from homeassistant.core import HomeAssistant
+
+# Distinctive, so a leak of it into logs or output is easy to find.
+TOKEN = "tok-3f9a1c27e6b84d0f"
+SITE_NAME = "Springfield City Council"
+PRESETS = ("Council Chamber", "Committee Room", "Default")
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load integrations from custom_components."""
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None) -> AsyncGenerator[MediaScribeSimulator]:
+    """Run a MediaScribe simulator on 127.0.0.1 for one test."""
+    sim = MediaScribeSimulator(tokens=[TOKEN], site_name=SITE_NAME, presets=PRESETS)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def mock_config_entry(simulator: MediaScribeSimulator) -> MockConfigEntry:
+    """Return a config entry for the simulator."""
+    return make_entry(simulator)
+
+
+def make_entry(simulator: MediaScribeSimulator) -> MockConfigEntry:
+    """Return a config entry for a running simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=SITE_NAME,
+        unique_id=simulator.url,
+        data={CONF_URL: simulator.url, CONF_API_TOKEN: TOKEN, CONF_VERIFY_SSL: True},
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the integration against the simulator."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

@@ -147,8 +147,7 @@ def test_from_dict_accepts_or_raises_response_error(data: object) -> None:
     """Arbitrary JSON gives a valid status or a response error, nothing else."""
     try:
         status = Status.from_dict(data)
-    except MediaScribeResponseError as err:
-        assert str(err)
+    except MediaScribeResponseError:
         return
     assert isinstance(status.site_name, str)
     assert isinstance(status.has_no_signal, bool)

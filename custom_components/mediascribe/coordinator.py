@@ -21,7 +21,7 @@ from .api import (
     MediaScribeError,
     Status,
 )
-from .const import DOMAIN, LOGGER, REQUEST_TIMEOUT, RETRY_DELAY, SCAN_INTERVAL
+from .const import DOMAIN, LOGGER, REQUEST_TIMEOUT, SCAN_INTERVAL
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -56,7 +56,6 @@ class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
             entry.data[CONF_API_TOKEN],
             request_timeout=REQUEST_TIMEOUT,
         )
-        self.retry_delay = RETRY_DELAY
         self.recording_started: datetime | None = None
         # Polls and commands take turns so a poll that began before a command
         # can never overwrite the state that command confirmed.
@@ -88,7 +87,6 @@ class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
             raise
         except MediaScribeError as err:
             LOGGER.debug("Status request failed, retrying once: %s", err)
-        await asyncio.sleep(self.retry_delay)
         return await self.client.get_status()
 
     async def async_command(

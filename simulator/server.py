@@ -1,0 +1,555 @@
+"""An aiohttp server that behaves like a MediaScribe recorder's control API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+import contextlib
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from http import HTTPStatus
+import json
+import time
+from typing import TYPE_CHECKING, Literal, Self, get_args
+import uuid
+
+from aiohttp import hdrs, web
+from yarl import URL
+
+from .faults import Fault, combine
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from aiohttp.typedefs import Handler
+
+STATUS_PATH = "/api/control/status"
+CONTROL_PREFIX = "/_simulator"
+
+PutResponse = Literal["status", "ack", "empty"]
+PresetChange = Literal["apply", "ignore", "reject"]
+type Clock = Callable[[], datetime]
+
+PUT_RESPONSES: tuple[PutResponse, ...] = get_args(PutResponse)
+PRESET_CHANGES: tuple[PresetChange, ...] = get_args(PresetChange)
+
+
+class UnknownPresetError(KeyError):
+    """No preset has the given id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A recording preset as the API lists it."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request to /api/ as answered; the token itself is never kept."""
+
+    time: float
+    """time.monotonic() when the answer was decided."""
+    method: str
+    path: str
+    body: object
+    """The parsed JSON body; None when there was none or it was not JSON."""
+    status: int | None
+    """The answer's status code; None when the connection was dropped."""
+    authorized: bool
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MediaScribeSimulator:
+    """A MediaScribe control API on a real socket, with injectable faults."""
+
+    def __init__(
+        self,
+        *,
+        tokens: Iterable[str],
+        site_name: str = "Springfield City Council",
+        presets: Sequence[str | Preset] = ("Default",),
+        put_response: PutResponse = "status",
+        preset_change: PresetChange = "apply",
+        clock: Clock = _utc_now,
+    ) -> None:
+        """Set up the recorder's state; nothing listens until start()."""
+        self.site_name = site_name
+        self.has_no_signal = False
+        self.put_response: PutResponse = put_response
+        self.preset_change: PresetChange = preset_change
+        self._clock = clock
+        self._tokens: set[str] = set()
+        for token in tokens:
+            self.add_token(token)
+        self._presets: list[Preset] = []
+        # Counts every preset ever added so generated ids never repeat.
+        self._presets_added = 0
+        for preset in presets:
+            if isinstance(preset, Preset):
+                self.add_preset(preset.name, preset.id)
+            else:
+                self.add_preset(preset)
+        if not self._presets:
+            raise ValueError("a recorder always has at least one preset")
+        self.active_preset_id = self._presets[0].id
+        self._recording_started: datetime | None = None
+        self._faults: list[Fault] = []
+        self._requests: list[RecordedRequest] = []
+        self._runner: web.AppRunner | None = None
+        self._address: tuple[str, int] | None = None
+        self._closing = asyncio.Event()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on host:port; port 0 picks a free port."""
+        if self._runner is not None:
+            raise RuntimeError("the simulator is already running")
+        runner = web.AppRunner(self._build_app())
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._closing.clear()
+        self._runner = runner
+        self._address = (host, int(runner.addresses[0][1]))
+
+    async def stop(self) -> None:
+        """Stop listening; answers held back by latency are released at once."""
+        if self._runner is None:
+            return
+        runner, self._runner, self._address = self._runner, None, None
+        self._closing.set()
+        await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        """Start on a free port of 127.0.0.1."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return self._bound()[1]
+
+    @property
+    def url(self) -> str:
+        """The base URL, without a path."""
+        host, port = self._bound()
+        return str(URL.build(scheme="http", host=host, port=port))
+
+    @property
+    def is_recording(self) -> bool:
+        """Whether a recording is running."""
+        return self._recording_started is not None
+
+    @property
+    def presets(self) -> tuple[Preset, ...]:
+        """The presets in the order the API lists them."""
+        return tuple(self._presets)
+
+    @property
+    def faults(self) -> tuple[Fault, ...]:
+        """The active faults; `count` is what remains of each."""
+        return tuple(self._faults)
+
+    @property
+    def requests(self) -> tuple[RecordedRequest, ...]:
+        """Every request to /api/ since the last clear_requests()."""
+        return tuple(self._requests)
+
+    def start_recording(self) -> None:
+        """Start recording; a running recording carries on untouched."""
+        if self._recording_started is None:
+            self._recording_started = self._clock()
+
+    def stop_recording(self) -> None:
+        """Stop recording, if it is."""
+        self._recording_started = None
+
+    def add_preset(self, name: str, preset_id: str | None = None) -> str:
+        """Append a preset; return its id, derived from its position if not given."""
+        if preset_id is None:
+            seed = (
+                f"mediascribe-simulator:{self.site_name}:{self._presets_added}:{name}"
+            )
+            preset_id = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+        if any(preset.id == preset_id for preset in self._presets):
+            raise ValueError(f"preset id {preset_id} is already in use")
+        self._presets_added += 1
+        self._presets.append(Preset(preset_id, name))
+        return preset_id
+
+    def rename_preset(self, preset_id: str, name: str) -> None:
+        """Give a preset a new name."""
+        self._presets[self._preset_index(preset_id)] = Preset(preset_id, name)
+
+    def remove_preset(self, preset_id: str) -> None:
+        """Remove a preset; the active one falls back to the first left, if any."""
+        del self._presets[self._preset_index(preset_id)]
+        if self.active_preset_id == preset_id and self._presets:
+            self.active_preset_id = self._presets[0].id
+
+    def add_token(self, token: str) -> None:
+        """Accept another API token."""
+        if not token:
+            raise ValueError("a token must not be empty")
+        self._tokens.add(token)
+
+    def revoke_token(self, token: str) -> None:
+        """Stop accepting a token; unknown tokens are ignored."""
+        self._tokens.discard(token)
+
+    def add_fault(self, fault: Fault) -> None:
+        """Apply a fault to the coming API requests, on top of those active."""
+        self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        """Remove every active fault."""
+        self._faults.clear()
+
+    def clear_requests(self) -> None:
+        """Forget the recorded requests."""
+        self._requests.clear()
+
+    def status_document(self) -> dict[str, object]:
+        """Return the status document the API serves, without faults."""
+        document: dict[str, object] = {
+            "siteName": self.site_name,
+            "presets": [
+                {"id": preset.id, "name": preset.name} for preset in self._presets
+            ],
+            "activePresetId": self.active_preset_id,
+            "hasNoSignal": self.has_no_signal,
+        }
+        if (started := self._recording_started) is not None:
+            utc = started.astimezone(UTC)
+            meeting = (
+                f"New Meeting {utc:%Y-%m-%dT%H-%M-%S}.{utc.microsecond // 1000:03d}Z"
+            )
+            elapsed = (self._clock() - started).total_seconds()
+            document["recording"] = {
+                # A clock set back must not give a negative position.
+                "position": max(0, int(elapsed)),
+                "path": f"E:\\recordings\\{meeting}\\{meeting}.mp4",
+            }
+        return document
+
+    def _bound(self) -> tuple[str, int]:
+        if self._address is None:
+            raise RuntimeError("the simulator is not running")
+        return self._address
+
+    def _preset_index(self, preset_id: str) -> int:
+        for index, preset in enumerate(self._presets):
+            if preset.id == preset_id:
+                return index
+        raise UnknownPresetError(preset_id)
+
+    def _build_app(self) -> web.Application:
+        control = web.Application(middlewares=[_control_errors])
+        control.add_routes(
+            [
+                web.get("/state", self._get_state),
+                web.patch("/state", self._patch_state),
+                web.post("/presets", self._post_preset),
+                web.patch("/presets/{preset_id}", self._patch_preset),
+                web.delete("/presets/{preset_id}", self._delete_preset),
+                web.post("/tokens", self._post_token),
+                web.post("/tokens/revoke", self._post_token_revoke),
+                web.post("/faults", self._post_fault),
+                web.delete("/faults", self._delete_faults),
+                web.get("/requests", self._get_requests),
+                web.delete("/requests", self._delete_requests),
+            ]
+        )
+        app = web.Application()
+        # One catch-all route, so faults and the log cover unknown paths too.
+        app.router.add_route("*", "/api/{tail:.*}", self._handle_api)
+        app.add_subapp(CONTROL_PREFIX, control)
+        return app
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        scheme, _, token = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
+        authorized = scheme.lower() == "bearer" and token in self._tokens
+        fault = self._take_fault()
+        response = (
+            None
+            if fault.drop
+            else self._respond(request, raw, fault, authorized=authorized)
+        )
+        self._requests.append(
+            RecordedRequest(
+                time=time.monotonic(),
+                method=request.method,
+                path=request.path,
+                body=_json_or_none(raw),
+                status=None if response is None else response.status,
+                authorized=authorized,
+            )
+        )
+        if fault.latency > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(fault.latency):
+                    await self._closing.wait()
+        if response is None:
+            request.protocol.force_close()
+            # Never sent: aiohttp finds the connection closed and drops it.
+            return web.Response()
+        return response
+
+    def _take_fault(self) -> Fault:
+        taken = self._faults
+        self._faults = [
+            fault if fault.count is None else replace(fault, count=fault.count - 1)
+            for fault in taken
+            if fault.count != 1
+        ]
+        return combine(taken)
+
+    def _respond(
+        self, request: web.Request, raw: bytes, fault: Fault, *, authorized: bool
+    ) -> web.Response:
+        if fault.status is not None:
+            # A forced status stands for a server that failed before acting.
+            response = web.Response(status=fault.status)
+        else:
+            response = self._answer(
+                request.method, request.path, raw, fault, authorized=authorized
+            )
+        if fault.body is not None:
+            response.body = fault.body * fault.body_repeat
+            response.headers[hdrs.CONTENT_TYPE] = fault.content_type
+        response.headers.update(fault.headers)
+        return response
+
+    def _answer(
+        self, method: str, path: str, raw: bytes, fault: Fault, *, authorized: bool
+    ) -> web.Response:
+        # Routing comes before authentication, as in most web frameworks.
+        if path != STATUS_PATH:
+            return _error(HTTPStatus.NOT_FOUND, "Not Found")
+        if method not in {hdrs.METH_GET, hdrs.METH_PUT}:
+            return _error(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                headers={hdrs.ALLOW: "GET, PUT"},
+            )
+        if not authorized:
+            return _error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+        if method == hdrs.METH_GET:
+            return self._status_response(fault)
+        return self._put(raw, fault)
+
+    def _put(self, raw: bytes, fault: Fault) -> web.Response:
+        if (refusal := self._apply(raw)) is not None:
+            return _error(HTTPStatus.BAD_REQUEST, refusal)
+        if self.put_response == "empty":
+            return web.Response(status=HTTPStatus.NO_CONTENT)
+        if self.put_response == "ack":
+            return web.json_response({"success": True})
+        return self._status_response(fault)
+
+    def _status_response(self, fault: Fault) -> web.Response:
+        document = {**self.status_document(), **fault.fields}
+        for name in fault.remove_fields:
+            document.pop(name, None)
+        return web.json_response(document)
+
+    def _apply(self, raw: bytes) -> str | None:
+        """Carry out a PUT body; return why it was refused, if it was."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return "Request body is not valid JSON"
+        if not isinstance(body, dict):
+            return "Request body must be a JSON object"
+        if ("action" in body) == ("activePresetId" in body):
+            return "Request body needs exactly one of action and activePresetId"
+        if "action" in body:
+            return self._apply_action(body["action"])
+        return self._apply_preset(body["activePresetId"])
+
+    def _apply_action(self, action: object) -> str | None:
+        if action == "start":
+            self.start_recording()
+        elif action == "stop":
+            self.stop_recording()
+        else:
+            return f"Unknown action {action!r}"
+        return None
+
+    def _apply_preset(self, preset_id: object) -> str | None:
+        if self.preset_change == "reject":
+            return "Changing the preset is not supported"
+        if self.preset_change == "ignore":
+            return None
+        if not isinstance(preset_id, str) or preset_id not in {
+            p.id for p in self._presets
+        }:
+            return f"Unknown preset id {preset_id!r}"
+        self.active_preset_id = preset_id
+        return None
+
+    def _state(self) -> web.Response:
+        return web.json_response(
+            {
+                "status": self.status_document(),
+                "put_response": self.put_response,
+                "preset_change": self.preset_change,
+                "token_count": len(self._tokens),
+                "faults": [fault.to_json() for fault in self._faults],
+                "request_count": len(self._requests),
+            }
+        )
+
+    async def _get_state(self, _request: web.Request) -> web.Response:
+        return self._state()
+
+    async def _patch_state(self, request: web.Request) -> web.Response:
+        changes = await _read_object(request)
+        if unknown := changes.keys() - _STATE_FIELDS:
+            raise ValueError(f"unknown state fields: {', '.join(sorted(unknown))}")
+        # Check every field before changing anything.
+        site_name = _field(changes, "site_name", str)
+        active_preset_id = _field(changes, "active_preset_id", str)
+        has_no_signal = _field(changes, "has_no_signal", bool)
+        recording = _field(changes, "recording", bool)
+        put_response = _choice(changes, "put_response", PUT_RESPONSES)
+        preset_change = _choice(changes, "preset_change", PRESET_CHANGES)
+        if site_name is not None:
+            self.site_name = site_name
+        if active_preset_id is not None:
+            self.active_preset_id = active_preset_id
+        if has_no_signal is not None:
+            self.has_no_signal = has_no_signal
+        if recording is True:
+            self.start_recording()
+        elif recording is False:
+            self.stop_recording()
+        if put_response is not None:
+            self.put_response = put_response
+        if preset_change is not None:
+            self.preset_change = preset_change
+        return self._state()
+
+    async def _post_preset(self, request: web.Request) -> web.Response:
+        data = await _read_object(request)
+        name = _required(data, "name", str)
+        preset_id = self.add_preset(name, _field(data, "id", str))
+        return web.json_response({"id": preset_id}, status=HTTPStatus.CREATED)
+
+    async def _patch_preset(self, request: web.Request) -> web.Response:
+        name = _required(await _read_object(request), "name", str)
+        self.rename_preset(request.match_info["preset_id"], name)
+        return self._state()
+
+    async def _delete_preset(self, request: web.Request) -> web.Response:
+        self.remove_preset(request.match_info["preset_id"])
+        return self._state()
+
+    async def _post_token(self, request: web.Request) -> web.Response:
+        self.add_token(_required(await _read_object(request), "token", str))
+        return self._state()
+
+    async def _post_token_revoke(self, request: web.Request) -> web.Response:
+        self.revoke_token(_required(await _read_object(request), "token", str))
+        return self._state()
+
+    async def _post_fault(self, request: web.Request) -> web.Response:
+        self.add_fault(Fault.from_json(await _read_object(request)))
+        return self._state()
+
+    async def _delete_faults(self, _request: web.Request) -> web.Response:
+        self.clear_faults()
+        return self._state()
+
+    async def _get_requests(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {"requests": [asdict(entry) for entry in self._requests]}
+        )
+
+    async def _delete_requests(self, _request: web.Request) -> web.Response:
+        self.clear_requests()
+        return web.Response(status=HTTPStatus.NO_CONTENT)
+
+
+_STATE_FIELDS = frozenset(
+    {
+        "site_name",
+        "active_preset_id",
+        "has_no_signal",
+        "recording",
+        "put_response",
+        "preset_change",
+    }
+)
+
+
+@web.middleware
+async def _control_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer a refused control request with a JSON error instead of a 500."""
+    try:
+        return await handler(request)
+    except UnknownPresetError as err:
+        return _error(HTTPStatus.NOT_FOUND, f"unknown preset {err.args[0]}")
+    except (TypeError, ValueError) as err:
+        return _error(HTTPStatus.BAD_REQUEST, str(err))
+
+
+def _error(
+    status: HTTPStatus, message: str, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+def _json_or_none(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+async def _read_object(request: web.Request) -> Mapping[str, object]:
+    data = await request.json()
+    if not isinstance(data, dict):
+        raise TypeError("the body must be a JSON object")
+    return data
+
+
+def _field[T](data: Mapping[str, object], key: str, kind: type[T]) -> T | None:
+    value = data.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    raise TypeError(f"{key} must be a {kind.__name__}")
+
+
+def _required[T](data: Mapping[str, object], key: str, kind: type[T]) -> T:
+    if (value := _field(data, key, kind)) is None:
+        raise ValueError(f"{key} is required")
+    return value
+
+
+def _choice[T: str](
+    data: Mapping[str, object], key: str, choices: tuple[T, ...]
+) -> T | None:
+    value = _field(data, key, str)
+    if value is not None and value not in choices:
+        raise ValueError(f"{key} must be one of {', '.join(choices)}")
+    return value

@@ -1,0 +1,1 @@
+"""Tests for the MediaScribe integration, client and simulator."""
