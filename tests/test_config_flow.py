@@ -259,3 +259,28 @@ async def test_reconfigure_to_other_entry_aborts(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert init_integration.unique_id == simulator.url
+
+
+async def test_reconfigure_entry_that_never_loaded(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An entry stuck retrying at an old address can be pointed at the new one."""
+    old_url = simulator.url
+    await simulator.stop()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+    async with MediaScribeSimulator(tokens=[TOKEN], site_name=SITE_NAME) as moved:
+        result = await mock_config_entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(moved.url)
+        )
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert mock_config_entry.state is ConfigEntryState.LOADED
+        assert mock_config_entry.unique_id == moved.url != old_url
+        await hass.config_entries.async_unload(mock_config_entry.entry_id)

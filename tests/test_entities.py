@@ -24,7 +24,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.mediascribe import PLATFORMS
+from custom_components.mediascribe.api import Preset
 from custom_components.mediascribe.const import DOMAIN, SCAN_INTERVAL
+from custom_components.mediascribe.select import preset_options
 from simulator import Fault, MediaScribeSimulator
 
 from .conftest import TOKEN, make_entry
@@ -335,7 +337,9 @@ async def test_recording_started_is_stable(
 
     # The same recording's counter jumped: follow it rather than keep a wrong time.
     path = simulator.status_document()["recording"]["path"]  # type: ignore[index]
-    simulator.add_fault(Fault(fields={"recording": {"position": 600, "path": path}}))
+    simulator.add_fault(
+        Fault(fields={"recording": {"position": 600, "path": path}}, count=1)
+    )
     await poll(hass, freezer)
     assert state(hass, STARTED) == "2026-11-28T17:50:57+00:00"
 
@@ -444,3 +448,29 @@ async def test_revoked_token_while_polling(
     await poll(hass, freezer)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.parametrize(
+    ("presets", "expected"),
+    [
+        ([("id-1", "Default")], {"Default": "id-1"}),
+        # The same preset listed twice is one option.
+        ([("id-1", "A"), ("id-1", "A (copy)")], {"A": "id-1"}),
+        # A blank name shows the id rather than an empty option.
+        ([("id-1", "  ")], {"id-1": "id-1"}),
+        (
+            [("aaaaaaaa-1", "A"), ("bbbbbbbb-2", "A")],
+            {"A (aaaaaaaa)": "aaaaaaaa-1", "A (bbbbbbbb)": "bbbbbbbb-2"},
+        ),
+        # Ids that share their first characters fall back to the whole id.
+        (
+            [("aaaaaaaa-1", "A"), ("aaaaaaaa-2", "A")],
+            {"A (aaaaaaaa)": "aaaaaaaa-1", "A (aaaaaaaa-2)": "aaaaaaaa-2"},
+        ),
+    ],
+)
+def test_preset_options_are_unique(
+    presets: list[tuple[str, str]], expected: dict[str, str]
+) -> None:
+    """Every preset gets one unique, deterministic option label."""
+    assert preset_options(tuple(Preset(*preset) for preset in presets)) == expected

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
     from .coordinator import MediaScribeConfigEntry
 
-# The unique id and the title carry the server URL and the site name.
-TO_REDACT = {CONF_API_TOKEN, CONF_URL, "unique_id", "title"}
+# The unique id is the server URL, an address on the user's network.
+TO_REDACT = {CONF_API_TOKEN, CONF_URL, "unique_id"}
+REDACTED = "**REDACTED**"
 
 
 async def async_get_config_entry_diagnostics(
@@ -21,9 +22,21 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry, the coordinator's health and the last raw status."""
     coordinator = entry.runtime_data
+    # Connection errors name the server they could not reach.
+    last_error = None
+    if (err := coordinator.last_exception) is not None:
+        last_error = _describe(err).replace(coordinator.client.url, REDACTED)
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
         "last_update_success": coordinator.last_update_success,
-        "last_exception": repr(coordinator.last_exception),
+        "last_exception": last_error,
         "status": dict(coordinator.data.raw),
     }
+
+
+def _describe(err: BaseException) -> str:
+    """Describe an error and the client error behind it."""
+    text = f"{type(err).__name__}: {err}"
+    if err.__cause__ is not None:
+        text += f" (from {_describe(err.__cause__)})"
+    return text

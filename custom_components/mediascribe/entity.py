@@ -49,11 +49,10 @@ def async_migrate_unique_ids(
     old_unique_id = str(entry.unique_id)
     entities = er.async_get(hass)
     for entity in er.async_entries_for_config_entry(entities, entry.entry_id):
-        if entity.unique_id.startswith(f"{old_unique_id}_"):
-            suffix = entity.unique_id.removeprefix(old_unique_id)
-            entities.async_update_entity(
-                entity.entity_id, new_unique_id=f"{new_unique_id}{suffix}"
-            )
+        suffix = entity.unique_id.removeprefix(old_unique_id)
+        entities.async_update_entity(
+            entity.entity_id, new_unique_id=f"{new_unique_id}{suffix}"
+        )
     devices = dr.async_get(hass)
     if device := devices.async_get_device(identifiers={(DOMAIN, old_unique_id)}):
         devices.async_update_device(
