@@ -164,6 +164,18 @@ async def test_switch_rejected_command(
 
 
 @pytest.mark.usefixtures("init_integration")
+async def test_switch_unreadable_answer_shows_true_state(
+    hass: HomeAssistant, simulator: MediaScribeSimulator
+) -> None:
+    """A start the server carried out but answered garbage to still shows on."""
+    simulator.add_fault(Fault(body=b"<html>proxy error</html>", count=1))
+    with pytest.raises(HomeAssistantError, match="not JSON"):
+        await call(hass, "switch", SERVICE_TURN_ON, entity_id=SWITCH)
+    assert simulator.is_recording
+    assert state(hass, SWITCH) == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
 async def test_switch_connection_lost(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

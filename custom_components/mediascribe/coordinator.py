@@ -95,33 +95,36 @@ class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
         """Run a command and publish the state the server confirms.
 
         Raises a translated HomeAssistantError when the command fails; the
-        entities then keep showing what the server last reported.
+        entities then show what the server reports, never a guess.
         """
-        async with self._io_lock:
-            try:
+        try:
+            async with self._io_lock:
                 status = await command()
                 if status is None:
                     status = await self.client.get_status()
-            except MediaScribeAuthenticationError as err:
-                self.config_entry.async_start_reauth(self.hass)
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN, translation_key="invalid_auth"
-                ) from err
-            except MediaScribeConnectionError as err:
-                # The command may or may not have reached the server: show the
-                # entities unavailable until a poll tells the truth.
-                self.async_set_update_error(err)
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="cannot_connect",
-                    translation_placeholders={"error": str(err)},
-                ) from err
-            except MediaScribeError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="command_failed",
-                    translation_placeholders={"error": str(err)},
-                ) from err
+        except MediaScribeAuthenticationError as err:
+            self.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except MediaScribeConnectionError as err:
+            # The command may or may not have reached the server: show the
+            # entities unavailable until a poll tells the truth.
+            self.async_set_update_error(err)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except MediaScribeError as err:
+            # Refused, or answered with something unreadable: the server may
+            # still have acted, so read back what it now reports.
+            await self.async_refresh()
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
         self._observe(status)
         self.async_set_updated_data(status)
         return status
