@@ -288,7 +288,7 @@ class MediaScribeClient:
                 async with self._session.request(
                     method, url, json=payload, headers=headers, allow_redirects=False
                 ) as response:
-                    body = await _read_bounded(response)
+                    body = await _read_bounded(response, self._token)
         except TimeoutError as err:
             raise MediaScribeTimeoutError(
                 f"{self._base} did not answer within {self.request_timeout:g} seconds"
@@ -313,7 +313,7 @@ class MediaScribeClient:
         await self.close()
 
 
-async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
+async def _read_bounded(response: aiohttp.ClientResponse, token: str) -> bytes:
     """Read the body, refusing one larger than any status document could be."""
     chunks: list[bytes] = []
     size = 0
@@ -325,7 +325,7 @@ async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
                 "that is not a status document",
                 status=response.status,
                 excerpt=_excerpt(
-                    b"".join(chunks)[:EXCERPT_CHARS].decode(errors="replace")
+                    _scrub(b"".join(chunks).decode(errors="replace"), token)
                 ),
             )
         chunks.append(chunk)
@@ -336,14 +336,14 @@ def _parse(
     response: aiohttp.ClientResponse, body: bytes, token: str, *, expect_status: bool
 ) -> Status | None:
     """Map an HTTP response to a status, None, or the matching error."""
-    text = body.decode(errors="replace").replace(token, "***")
+    text = _scrub(body.decode(errors="replace"), token)
     status = response.status
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         raise MediaScribeAuthenticationError(
             f"The server rejected the API token (HTTP {status})"
         )
     if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST:
-        location = response.headers.get("Location", "nowhere")
+        location = _scrub(response.headers.get("Location", "nowhere"), token)
         raise MediaScribeResponseError(
             f"The server redirected (HTTP {status}) to {location}; "
             "use that address as the server URL if you trust it",
@@ -372,7 +372,15 @@ def _parse(
         return Status.from_dict(data)
     except MediaScribeResponseError as err:
         err.status = status
+        err.excerpt = _scrub(err.excerpt, token)
         raise
+
+
+def _scrub(text: str, token: str) -> str:
+    """Remove the token from text, also where JSON encoding escaped it."""
+    for form in {token, json.dumps(token)[1:-1]}:
+        text = text.replace(form, "***")
+    return text
 
 
 def _error_detail(text: str) -> str:
