@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
@@ -15,7 +16,7 @@ from custom_components.mediascribe.const import DOMAIN
 from simulator import MediaScribeSimulator
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Generator
 
     from homeassistant.core import HomeAssistant
 
@@ -23,6 +24,21 @@ if TYPE_CHECKING:
 TOKEN = "tok-3f9a1c27e6b84d0f"
 SITE_NAME = "Springfield City Council"
 PRESETS = ("Council Chamber", "Committee Room", "Default")
+
+
+@pytest.fixture(autouse=True)
+def token_never_logged(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail any test whose log lines, at any level, contain the API token."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    formatter = logging.Formatter()
+    leaks = [
+        record.name
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)
+        if TOKEN in formatter.format(record)
+    ]
+    assert not leaks, f"API token logged by {leaks}"
 
 
 @pytest.fixture(autouse=True)
