@@ -19,6 +19,7 @@ from yarl import URL
 from .faults import Fault, combine
 
 if TYPE_CHECKING:
+    import ssl
     from types import TracebackType
 
     from aiohttp.typedefs import Handler
@@ -103,22 +104,30 @@ class MediaScribeSimulator:
         self._requests: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
         self._address: tuple[str, int] | None = None
+        self._scheme = "http"
         self._closing = asyncio.Event()
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on host:port; port 0 picks a free port."""
+    async def start(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """Listen on host:port (port 0 picks a free one), on https with a context."""
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
         runner = web.AppRunner(self._build_app())
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            await web.TCPSite(runner, host, port, ssl_context=ssl_context).start()
         except OSError:
             await runner.cleanup()
             raise
         self._closing.clear()
         self._runner = runner
         self._address = (host, int(runner.addresses[0][1]))
+        self._scheme = "http" if ssl_context is None else "https"
 
     async def stop(self) -> None:
         """Stop listening; answers held back by latency are released at once."""
@@ -151,7 +160,7 @@ class MediaScribeSimulator:
     def url(self) -> str:
         """The base URL, without a path."""
         host, port = self._bound()
-        return str(URL.build(scheme="http", host=host, port=port))
+        return str(URL.build(scheme=self._scheme, host=host, port=port))
 
     @property
     def is_recording(self) -> bool:

@@ -17,6 +17,7 @@ from custom_components.mediascribe.api import (
     Preset,
     Recording,
     Status,
+    exposes_token,
     normalize_url,
 )
 
@@ -214,3 +215,28 @@ def test_client_module_imports_no_home_assistant() -> None:
     }
     assert "aiohttp" in imported
     assert not {name for name in imported if name.split(".")[0] == "homeassistant"}
+
+
+@pytest.mark.parametrize(
+    ("url", "exposed"),
+    [
+        ("http://8.8.8.8", True),
+        ("http://[2001:4860::8888]", True),
+        ("recorder.example.org", True),
+        ("https://recorder.example.org", False),
+        ("https://8.8.8.8", False),
+        ("http://127.0.0.1:8099", False),
+        ("http://[::1]", False),
+        ("http://192.168.1.20", False),
+        ("http://10.0.0.5", False),
+        ("http://169.254.10.1", False),
+        ("http://localhost", False),
+        ("http://mediascribe", False),
+        ("http://mediascribe.local", False),
+        ("http://recorder.home.arpa", False),
+        ("http://recorder.lan", False),
+    ],
+)
+def test_exposes_token(url: str, exposed: bool) -> None:
+    """Only plain http to a public address or name counts as exposing the token."""
+    assert exposes_token(url) is exposed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from http import HTTPStatus
+import ipaddress
 import json
 import socket
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -29,6 +30,8 @@ PRESET_FIELD: Final = "activePresetId"
 # A status document is a few hundred bytes; anything far larger is not one.
 MAX_BODY_BYTES: Final = 1024 * 1024
 EXCERPT_CHARS: Final = 200
+# Host names that only resolve inside a local network (RFC 6762, RFC 8375).
+LOCAL_SUFFIXES: Final = (".local", ".lan", ".home.arpa", ".internal", ".localdomain")
 # Ten years: a longer "recording" is a broken counter, not a meeting.
 MAX_POSITION_SECONDS: Final = 10 * 366 * 24 * 3600
 
@@ -43,6 +46,10 @@ class MediaScribeConnectionError(MediaScribeError):
 
 class MediaScribeTimeoutError(MediaScribeConnectionError):
     """The server did not answer within the request timeout."""
+
+
+class MediaScribeCertificateError(MediaScribeConnectionError):
+    """The server's TLS certificate could not be verified."""
 
 
 class MediaScribeAuthenticationError(MediaScribeError):
@@ -220,6 +227,25 @@ def normalize_url(text: str) -> str:
     return str(base).rstrip("/")
 
 
+def exposes_token(url: str) -> bool:
+    """Return whether the token would cross a public network unencrypted.
+
+    True for plain http to a public IP address or to a host name that is not
+    one of the names local networks use; names are not resolved.
+    """
+    base = URL(normalize_url(url))
+    host = base.host or ""
+    if base.scheme == "https":
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return not (
+            "." not in host or host == "localhost" or host.endswith(LOCAL_SUFFIXES)
+        )
+    return address.is_global
+
+
 class MediaScribeClient:
     """Talk to one MediaScribe server."""
 
@@ -292,6 +318,11 @@ class MediaScribeClient:
         except TimeoutError as err:
             raise MediaScribeTimeoutError(
                 f"{self._base} did not answer within {self.request_timeout:g} seconds"
+            ) from err
+        except aiohttp.ClientConnectorCertificateError as err:
+            raise MediaScribeCertificateError(
+                f"{self._base} presented a TLS certificate that could not be "
+                f"verified: {err.certificate_error}"
             ) from err
         except (aiohttp.ClientError, socket.gaierror, OSError) as err:
             raise MediaScribeConnectionError(

@@ -20,6 +20,7 @@ import voluptuous as vol
 from .api import (
     InvalidURLError,
     MediaScribeAuthenticationError,
+    MediaScribeCertificateError,
     MediaScribeClient,
     MediaScribeConnectionError,
     MediaScribeResponseError,
@@ -66,6 +67,9 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
             return await client.get_status(), {}
         except MediaScribeAuthenticationError:
             return None, {CONF_API_TOKEN: "invalid_auth"}
+        except MediaScribeCertificateError as err:
+            LOGGER.debug("Certificate of %s not trusted: %s", url, err)
+            return None, {CONF_VERIFY_SSL: "invalid_certificate"}
         except MediaScribeConnectionError as err:
             LOGGER.debug("Cannot connect to %s: %s", url, err)
             return None, {"base": "cannot_connect"}

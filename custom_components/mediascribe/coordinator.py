@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     MediaScribeAuthenticationError,
+    MediaScribeCertificateError,
     MediaScribeClient,
     MediaScribeConnectionError,
     MediaScribeError,
@@ -157,6 +158,8 @@ class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
 
 def _error_key(err: MediaScribeError) -> str:
     """Return the translation key that explains a client error."""
+    if isinstance(err, MediaScribeCertificateError):
+        return "invalid_certificate"
     if isinstance(err, MediaScribeConnectionError):
         return "cannot_connect"
     return "invalid_response"
