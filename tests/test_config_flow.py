@@ -11,6 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault, MediaScribeSimulator
@@ -182,6 +183,14 @@ async def test_reconfigure_same_server(
     simulator.add_token("other-token")
     result = await init_integration.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
+    # The stored token is never prefilled, so it cannot be sent to a new host
+    # that the user did not also type the token for.
+    defaults = {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if key.default is not vol.UNDEFINED
+    }
+    assert defaults == {CONF_URL: simulator.url, CONF_VERIFY_SSL: True}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(simulator.url, "bad")
