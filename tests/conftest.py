@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 TOKEN = "tok-3f9a1c27e6b84d0f"
 SITE_NAME = "Springfield City Council"
 PRESETS = ("Council Chamber", "Committee Room", "Default")
+# The entity ids the integration creates for SITE_NAME.
+SWITCH = "switch.springfield_city_council_recording"
+NO_SIGNAL = "binary_sensor.springfield_city_council_no_signal"
+PRESET = "select.springfield_city_council_preset"
+STARTED = "sensor.springfield_city_council_recording_started"
+FILE = "sensor.springfield_city_council_recording_file"
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +86,10 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state, failing clearly if it does not exist."""
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state

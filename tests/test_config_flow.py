@@ -16,7 +16,7 @@ import voluptuous as vol
 from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault, MediaScribeSimulator
 
-from .conftest import SITE_NAME, TOKEN
+from .conftest import SITE_NAME, SWITCH, TOKEN
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -171,7 +171,7 @@ async def test_reauth_flow(
     assert init_integration.data[CONF_API_TOKEN] == "new-token"
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.LOADED
-    assert hass.states.get("switch.springfield_city_council_recording").state == "off"
+    assert hass.states.get(SWITCH).state == "off"
 
 
 async def test_reconfigure_same_server(
@@ -237,9 +237,7 @@ async def test_reconfigure_new_url_keeps_entities(
         assert result["reason"] == "reconfigure_successful"
         await hass.async_block_till_done()
         assert moved_sim.requests
-        assert (
-            hass.states.get("switch.springfield_city_council_recording").state == "off"
-        )
+        assert hass.states.get(SWITCH).state == "off"
         await hass.config_entries.async_unload(init_integration.entry_id)
 
     assert init_integration.unique_id == new_url

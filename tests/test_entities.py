@@ -29,7 +29,16 @@ from custom_components.mediascribe.const import DOMAIN, SCAN_INTERVAL
 from custom_components.mediascribe.select import preset_options
 from simulator import Fault, MediaScribeSimulator
 
-from .conftest import TOKEN, make_entry
+from .conftest import (
+    FILE,
+    NO_SIGNAL,
+    PRESET,
+    STARTED,
+    SWITCH,
+    TOKEN,
+    make_entry,
+    state,
+)
 
 SNAPSHOT_PORT = 47311
 
@@ -39,11 +48,6 @@ if TYPE_CHECKING:
     from homeassistant.helpers import device_registry as dr, entity_registry as er
     from syrupy.assertion import SnapshotAssertion
 
-SWITCH = "switch.springfield_city_council_recording"
-NO_SIGNAL = "binary_sensor.springfield_city_council_no_signal"
-PRESET = "select.springfield_city_council_preset"
-STARTED = "sensor.springfield_city_council_recording_started"
-FILE = "sensor.springfield_city_council_recording_file"
 
 pytestmark = pytest.mark.freeze_time("2026-11-28 18:00:00+00:00")
 
@@ -53,13 +57,6 @@ async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly if it does not exist."""
-    current = hass.states.get(entity_id)
-    assert current is not None, entity_id
-    return current.state
 
 
 async def call(hass: HomeAssistant, domain: str, service: str, **data: object) -> None:

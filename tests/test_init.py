@@ -11,15 +11,13 @@ from homeassistant.helpers import issue_registry as ir
 
 from custom_components.mediascribe.const import DOMAIN
 
-from .conftest import TOKEN
+from .conftest import SWITCH, TOKEN
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from simulator import MediaScribeSimulator
-
-SWITCH = "switch.springfield_city_council_recording"
 
 
 async def test_setup_and_unload(

@@ -33,7 +33,15 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.mediascribe.const import DOMAIN, SCAN_INTERVAL
 from simulator import Fault
 
-from .conftest import TOKEN
+from .conftest import (
+    FILE,
+    NO_SIGNAL,
+    PRESET,
+    STARTED,
+    SWITCH,
+    TOKEN,
+    state,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -41,24 +49,11 @@ if TYPE_CHECKING:
 
     from simulator import MediaScribeSimulator
 
-SWITCH = "switch.springfield_city_council_recording"
-NO_SIGNAL = "binary_sensor.springfield_city_council_no_signal"
-PRESET = "select.springfield_city_council_preset"
-STARTED = "sensor.springfield_city_council_recording_started"
-FILE = "sensor.springfield_city_council_recording_file"
-
 
 async def poll(hass: HomeAssistant) -> None:
     """Fire the next poll on the real clock and wait for it to finish."""
     async_fire_time_changed(hass, dt_util.utcnow() + SCAN_INTERVAL)
     await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state."""
-    current = hass.states.get(entity_id)
-    assert current is not None, entity_id
-    return current.state
 
 
 async def switch(hass: HomeAssistant, service: str) -> None:

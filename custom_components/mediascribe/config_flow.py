@@ -80,28 +80,33 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.exception("Unexpected error while checking %s", url)
             return None, {"base": "unknown"}
 
+    async def _async_check_server(
+        self, user_input: dict[str, Any], current_unique_id: str | None = None
+    ) -> tuple[str, Status | None, dict[str, str]]:
+        """Normalize the URL, refuse a server set up already, read its status."""
+        try:
+            url = normalize_url(user_input[CONF_URL])
+        except InvalidURLError:
+            return "", None, {CONF_URL: "invalid_url"}
+        if url != current_unique_id:
+            await self.async_set_unique_id(url)
+            self._abort_if_unique_id_configured()
+        status, errors = await self._async_try_connect(
+            url, user_input[CONF_API_TOKEN], verify_ssl=user_input[CONF_VERIFY_SSL]
+        )
+        return url, status, errors
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the server and check it answers with this token."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            try:
-                url = normalize_url(user_input[CONF_URL])
-            except InvalidURLError:
-                errors[CONF_URL] = "invalid_url"
-            else:
-                await self.async_set_unique_id(url)
-                self._abort_if_unique_id_configured()
-                status, errors = await self._async_try_connect(
-                    url,
-                    user_input[CONF_API_TOKEN],
-                    verify_ssl=user_input[CONF_VERIFY_SSL],
+            url, status, errors = await self._async_check_server(user_input)
+            if status is not None:
+                return self.async_create_entry(
+                    title=status.site_name, data={**user_input, CONF_URL: url}
                 )
-                if status is not None:
-                    return self.async_create_entry(
-                        title=status.site_name, data={**user_input, CONF_URL: url}
-                    )
         return self.async_show_form(
             step_id="user",
             data_schema=_server_schema(user_input or {}),
@@ -144,27 +149,15 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            try:
-                url = normalize_url(user_input[CONF_URL])
-            except InvalidURLError:
-                errors[CONF_URL] = "invalid_url"
-            else:
+            url, status, errors = await self._async_check_server(
+                user_input, entry.unique_id
+            )
+            if status is not None:
                 if url != entry.unique_id:
-                    await self.async_set_unique_id(url)
-                    self._abort_if_unique_id_configured()
-                status, errors = await self._async_try_connect(
-                    url,
-                    user_input[CONF_API_TOKEN],
-                    verify_ssl=user_input[CONF_VERIFY_SSL],
+                    async_migrate_unique_ids(self.hass, entry, url)
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=url, data={**user_input, CONF_URL: url}
                 )
-                if status is not None:
-                    if url != entry.unique_id:
-                        async_migrate_unique_ids(self.hass, entry, url)
-                    return self.async_update_reload_and_abort(
-                        entry,
-                        unique_id=url,
-                        data={**user_input, CONF_URL: url},
-                    )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=_server_schema(user_input or entry.data),
