@@ -149,11 +149,13 @@ class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
         if self.data is not None and self.data.site_name == status.site_name:
             return
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(
-            identifiers={(DOMAIN, str(self.config_entry.unique_id))}
-        )
-        if device is not None and device.name != status.site_name:
-            registry.async_update_device(device.id, name=status.site_name)
+        # One device per entry; looked up by entry because the lookup by
+        # identifiers is deprecated in newer Home Assistant releases.
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            if device.name != status.site_name:
+                registry.async_update_device(device.id, name=status.site_name)
 
 
 def _error_key(err: MediaScribeError) -> str:

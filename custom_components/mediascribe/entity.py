@@ -54,7 +54,7 @@ def async_migrate_unique_ids(
             entity.entity_id, new_unique_id=f"{new_unique_id}{suffix}"
         )
     devices = dr.async_get(hass)
-    if device := devices.async_get_device(identifiers={(DOMAIN, old_unique_id)}):
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
         devices.async_update_device(
             device.id, new_identifiers={(DOMAIN, new_unique_id)}
         )
