@@ -1,0 +1,1 @@
+"""End-to-end tests: the demo's simulator and Home Assistant as real processes."""
