@@ -8,15 +8,16 @@ import pytest
 import pytest_socket
 
 from scripts.demo import Demo, free_port, request, wait_until
+from tests.conftest import (  # noqa: F401 - re-exported for the e2e tests
+    FILE as RECORDING_FILE,
+    NO_SIGNAL,
+    PRESET,
+    STARTED as RECORDING_STARTED,
+    SWITCH,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-SWITCH = "switch.springfield_city_council_recording"
-NO_SIGNAL = "binary_sensor.springfield_city_council_no_signal"
-PRESET = "select.springfield_city_council_preset"
-RECORDING_STARTED = "sensor.springfield_city_council_recording_started"
-RECORDING_FILE = "sensor.springfield_city_council_recording_file"
 
 
 @pytest.fixture(autouse=True)
