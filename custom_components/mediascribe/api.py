@@ -264,6 +264,13 @@ class MediaScribeClient:
             raise ValueError("An API token is required")
         self._base = URL(normalize_url(url))
         self._token = token
+        # Built once: every poll sends the same request.
+        self._url = self._base.with_path(self._base.path.rstrip("/") + STATUS_PATH)
+        self._headers = {
+            "Accept": "application/json",
+            "Authorization": f"Bearer {token}",
+            "User-Agent": USER_AGENT,
+        }
         self.request_timeout = request_timeout
 
     def __repr__(self) -> str:
@@ -303,16 +310,14 @@ class MediaScribeClient:
         if self._session is None:
             self._session = aiohttp.ClientSession()
             self._close_session = True
-        url = self._base.with_path(self._base.path.rstrip("/") + STATUS_PATH)
-        headers = {
-            "Accept": "application/json",
-            "Authorization": f"Bearer {self._token}",
-            "User-Agent": USER_AGENT,
-        }
         try:
             async with asyncio.timeout(self.request_timeout):
                 async with self._session.request(
-                    method, url, json=payload, headers=headers, allow_redirects=False
+                    method,
+                    self._url,
+                    json=payload,
+                    headers=self._headers,
+                    allow_redirects=False,
                 ) as response:
                     body = await _read_bounded(response, self._token)
         except TimeoutError as err:
@@ -355,9 +360,7 @@ async def _read_bounded(response: aiohttp.ClientResponse, token: str) -> bytes:
                 f"The server sent more than {MAX_BODY_BYTES // 1024} KiB; "
                 "that is not a status document",
                 status=response.status,
-                excerpt=_excerpt(
-                    _scrub(b"".join(chunks).decode(errors="replace"), token)
-                ),
+                excerpt=_excerpt(_text(b"".join(chunks), token)),
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -367,7 +370,6 @@ def _parse(
     response: aiohttp.ClientResponse, body: bytes, token: str, *, expect_status: bool
 ) -> Status | None:
     """Map an HTTP response to a status, None, or the matching error."""
-    text = _scrub(body.decode(errors="replace"), token)
     status = response.status
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         raise MediaScribeAuthenticationError(
@@ -379,9 +381,10 @@ def _parse(
             f"The server redirected (HTTP {status}) to {location}; "
             "use that address as the server URL if you trust it",
             status=status,
-            excerpt=_excerpt(text),
+            excerpt=_excerpt(_text(body, token)),
         )
     if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+        text = _text(body, token)
         raise MediaScribeResponseError(
             f"The server answered HTTP {status}{_error_detail(text)}",
             status=status,
@@ -393,7 +396,9 @@ def _parse(
         data = json.loads(body)
     except ValueError as err:
         raise MediaScribeResponseError(
-            "The server's answer is not JSON", status=status, excerpt=_excerpt(text)
+            "The server's answer is not JSON",
+            status=status,
+            excerpt=_excerpt(_text(body, token)),
         ) from err
     # A command may be acknowledged with any small JSON; only a document that
     # looks like a status is treated as one (and then it must be valid).
@@ -405,6 +410,11 @@ def _parse(
         err.status = status
         err.excerpt = _scrub(err.excerpt, token)
         raise
+
+
+def _text(body: bytes, token: str) -> str:
+    """Decode a body for an error message, without the token."""
+    return _scrub(body.decode(errors="replace"), token)
 
 
 def _scrub(text: str, token: str) -> str:
