@@ -1,0 +1,191 @@
+"""Home Assistant's websocket API as scripts/bench uses it: actions and states.
+
+Every state change arrives with the time Home Assistant wrote it, so "the
+entity shows the server's state" is timed by Home Assistant's own clock, not
+by when this process happened to read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+import itertools
+import time
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+
+class SocketError(Exception):
+    """The websocket API refused a request or went away."""
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One state written to Home Assistant's state machine."""
+
+    entity_id: str
+    state: str | None
+    """None when the entity was removed."""
+    attributes: Mapping[str, Any]
+    fired: float
+    """Home Assistant's time.time() when it wrote the state."""
+    received: float
+    """This process's time.monotonic() when the change arrived."""
+
+
+type Predicate = Callable[[StateChange], bool]
+
+
+class HassSocket:
+    """One authenticated websocket connection, subscribed to state changes."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
+        """Describe the connection; nothing happens until connect()."""
+        self._session = session
+        self._url = f"{url}/api/websocket"
+        self._token = token
+        self._ids = itertools.count(1)
+        self._results: dict[int, asyncio.Future[Any]] = {}
+        self._waiters: list[tuple[str, Predicate, asyncio.Future[StateChange]]] = []
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self.states: dict[str, StateChange] = {}
+
+    async def connect(self) -> None:
+        """Authenticate, load the current states and subscribe to changes."""
+        self._ws = await self._session.ws_connect(self._url, max_msg_size=0)
+        await self._ws.receive_json()  # auth_required
+        await self._ws.send_json({"type": "auth", "access_token": self._token})
+        answer = await self._ws.receive_json()
+        if answer.get("type") != "auth_ok":
+            raise SocketError(f"websocket authentication failed: {answer}")
+        self._reader = asyncio.create_task(self._read())
+        await self.request({"type": "subscribe_events", "event_type": "state_changed"})
+        now = time.monotonic()
+        for state in await self.request({"type": "get_states"}):
+            self.states.setdefault(
+                state["entity_id"],
+                StateChange(
+                    state["entity_id"],
+                    state["state"],
+                    state["attributes"],
+                    _timestamp(state["last_updated"]),
+                    now,
+                ),
+            )
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def request(self, message: dict[str, Any]) -> Any:
+        """Send a command and return its result."""
+        return await self.send(message)
+
+    def send(self, message: dict[str, Any]) -> asyncio.Future[Any]:
+        """Send a command now; the future resolves to its result."""
+        if self._ws is None:
+            raise SocketError("not connected")
+        message_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._results[message_id] = future
+        # send_json only queues the frame; the write happens in this loop turn.
+        sent = asyncio.ensure_future(self._ws.send_json({**message, "id": message_id}))
+        sent.add_done_callback(lambda task: _fail_with(future, task))
+        return future
+
+    def call_service(
+        self,
+        action: str,
+        entity_id: str,
+        data: Mapping[str, Any] | None = None,
+    ) -> asyncio.Future[Any]:
+        """Start an action on one entity; the future resolves when it returns."""
+        domain, service = action.split(".")
+        return self.send(
+            {
+                "type": "call_service",
+                "domain": domain,
+                "service": service,
+                "target": {"entity_id": entity_id},
+                "service_data": dict(data or {}),
+            }
+        )
+
+    def expect(
+        self, entity_id: str, predicate: Predicate
+    ) -> asyncio.Future[StateChange]:
+        """Return a future for the next change of `entity_id` that matches."""
+        future: asyncio.Future[StateChange] = asyncio.get_running_loop().create_future()
+        self._waiters.append((entity_id, predicate, future))
+        return future
+
+    def state(self, entity_id: str) -> str | None:
+        """Return the entity's latest known state."""
+        change = self.states.get(entity_id)
+        return None if change is None else change.state
+
+    async def _read(self) -> None:
+        if self._ws is None:
+            return
+        async for message in self._ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+            self._dispatch(message.json(), time.monotonic())
+        error = SocketError("the websocket connection closed")
+        for future in [*self._results.values(), *(w[2] for w in self._waiters)]:
+            if not future.done():
+                future.set_exception(error)
+
+    def _dispatch(self, message: Mapping[str, Any], received: float) -> None:
+        if message.get("type") == "result":
+            future = self._results.pop(message["id"], None)
+            if future is None or future.done():
+                return
+            if message.get("success"):
+                future.set_result(message.get("result"))
+            else:
+                future.set_exception(SocketError(str(message.get("error"))))
+        elif message.get("type") == "event":
+            event = message["event"]
+            if event.get("event_type") == "state_changed":
+                self._on_state_changed(event, received)
+
+    def _on_state_changed(self, event: Mapping[str, Any], received: float) -> None:
+        data = event["data"]
+        new = data.get("new_state") or {}
+        change = StateChange(
+            data["entity_id"],
+            new.get("state"),
+            new.get("attributes", {}),
+            _timestamp(event["time_fired"]),
+            received,
+        )
+        self.states[change.entity_id] = change
+        pending = []
+        for waiter in self._waiters:
+            entity_id, predicate, future = waiter
+            if future.done():
+                continue
+            if entity_id == change.entity_id and predicate(change):
+                future.set_result(change)
+            else:
+                pending.append(waiter)
+        self._waiters = pending
+
+
+def _timestamp(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _fail_with(future: asyncio.Future[Any], task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) and not future.done():
+        future.set_exception(SocketError(f"sending failed: {error}"))
