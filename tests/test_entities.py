@@ -300,12 +300,13 @@ async def test_select_follows_preset_changes(
     assert state(hass, PRESET) == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_select_option_gone_meanwhile(
-    hass: HomeAssistant, simulator: MediaScribeSimulator
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    init_integration: MockConfigEntry,
 ) -> None:
     """An option removed on the server since the last poll is refused clearly."""
-    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    coordinator = init_integration.runtime_data
     simulator.remove_preset(simulator.presets[1].id)
     await coordinator.async_refresh()
     with pytest.raises(ServiceValidationError):
@@ -377,7 +378,7 @@ async def test_recording_file_long_path(
     huge = "y" * 300 + ".mp4"
     simulator.clear_faults()
     simulator.add_fault(Fault(fields={"recording": {"position": 5, "path": huge}}))
-    await hass.config_entries.async_entries(DOMAIN)[0].runtime_data.async_refresh()
+    await mock_config_entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
     current = hass.states.get(FILE)
     assert current is not None

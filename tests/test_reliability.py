@@ -222,13 +222,14 @@ async def test_slow_server_under_timeout_and_loop_free(
     assert state(hass, NO_SIGNAL) == STATE_ON
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_polls_never_overlap(
-    hass: HomeAssistant, simulator: MediaScribeSimulator
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    init_integration: MockConfigEntry,
 ) -> None:
     """Refreshes asked for during a slow poll wait for it: one request at a time."""
     assert await async_setup_component(hass, "homeassistant", {})
-    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    coordinator = init_integration.runtime_data
     in_flight = peak = 0
     read = coordinator.client.get_status
 
@@ -271,12 +272,13 @@ async def test_start_while_recording_and_stop_while_idle(
     assert state(hass, SWITCH) == STATE_OFF
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_command_timeout_shows_truth_after_next_poll(
-    hass: HomeAssistant, simulator: MediaScribeSimulator
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    init_integration: MockConfigEntry,
 ) -> None:
     """A start whose answer never came: unavailable, then the server's truth."""
-    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    coordinator = init_integration.runtime_data
     coordinator.client.request_timeout = 0.2
     simulator.add_fault(Fault(latency=1.0, count=1))
     with pytest.raises(HomeAssistantError, match="did not answer"):
