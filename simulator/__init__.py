@@ -4,6 +4,7 @@ from .faults import Fault
 from .server import (
     CONTROL_PREFIX,
     STATUS_PATH,
+    ActionChange,
     MediaScribeSimulator,
     Preset,
     PresetChange,
@@ -15,6 +16,7 @@ from .server import (
 __all__ = [
     "CONTROL_PREFIX",
     "STATUS_PATH",
+    "ActionChange",
     "Fault",
     "MediaScribeSimulator",
     "Preset",

@@ -11,7 +11,12 @@ import signal
 import sys
 
 from .faults import Fault
-from .server import PRESET_CHANGES, PUT_RESPONSES, MediaScribeSimulator
+from .server import (
+    ACTION_CHANGES,
+    PRESET_CHANGES,
+    PUT_RESPONSES,
+    MediaScribeSimulator,
+)
 
 ENV_VAR = "MEDIASCRIBE_SIM_TOKEN"
 
@@ -70,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="how a PUT of activePresetId is handled (default: %(default)s)",
     )
     parser.add_argument(
+        "--action-change",
+        choices=ACTION_CHANGES,
+        default="apply",
+        help="ignore: a start or stop is acknowledged but not carried out",
+    )
+    parser.add_argument(
+        "--action-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds before an acknowledged start or stop takes effect",
+    )
+    parser.add_argument(
         "--latency",
         type=_seconds,
         default=0.0,
@@ -104,6 +122,8 @@ async def run(
         presets=args.preset,
         put_response=args.put_response,
         preset_change=args.preset_change,
+        action_change=args.action_change,
+        action_delay=args.action_delay,
     )
     if args.latency:
         simulator.add_fault(Fault(latency=args.latency))

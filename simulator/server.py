@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from bisect import insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 import contextlib
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 import json
+from operator import attrgetter
 import time
-from typing import TYPE_CHECKING, Literal, Self, get_args
+from typing import TYPE_CHECKING, Literal, NamedTuple, Self, get_args
 import uuid
 
 from aiohttp import hdrs, web
@@ -29,10 +31,12 @@ CONTROL_PREFIX = "/_simulator"
 
 PutResponse = Literal["status", "ack", "empty"]
 PresetChange = Literal["apply", "ignore", "reject"]
+ActionChange = Literal["apply", "ignore"]
 type Clock = Callable[[], datetime]
 
 PUT_RESPONSES: tuple[PutResponse, ...] = get_args(PutResponse)
 PRESET_CHANGES: tuple[PresetChange, ...] = get_args(PresetChange)
+ACTION_CHANGES: tuple[ActionChange, ...] = get_args(ActionChange)
 
 
 class UnknownPresetError(KeyError):
@@ -62,6 +66,13 @@ class RecordedRequest:
     authorized: bool
 
 
+class _Command(NamedTuple):
+    """A start or stop acknowledged but not yet carried out."""
+
+    due: datetime
+    start: bool
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -77,6 +88,10 @@ class MediaScribeSimulator:
         presets: Sequence[str | Preset] = ("Default",),
         put_response: PutResponse = "status",
         preset_change: PresetChange = "apply",
+        action_change: ActionChange = "apply",
+        action_delay: float = 0.0,
+        position_frozen: bool = False,
+        recording_limit: float | None = None,
         clock: Clock = _utc_now,
     ) -> None:
         """Set up the recorder's state; nothing listens until start()."""
@@ -84,6 +99,10 @@ class MediaScribeSimulator:
         self.has_no_signal = False
         self.put_response: PutResponse = put_response
         self.preset_change: PresetChange = preset_change
+        self.action_change: ActionChange = action_change
+        self.action_delay = action_delay
+        self._position_frozen = position_frozen
+        self._recording_limit = recording_limit
         self._clock = clock
         self._tokens: set[str] = set()
         for token in tokens:
@@ -100,6 +119,11 @@ class MediaScribeSimulator:
             raise ValueError("a recorder always has at least one preset")
         self.active_preset_id = self._presets[0].id
         self._recording_started: datetime | None = None
+        # The position is _counted seconds plus the time since _counting_since,
+        # which is None while the position is frozen.
+        self._counted = 0.0
+        self._counting_since: datetime | None = None
+        self._commands: list[_Command] = []
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
@@ -165,7 +189,34 @@ class MediaScribeSimulator:
     @property
     def is_recording(self) -> bool:
         """Whether a recording is running."""
+        self._settle()
         return self._recording_started is not None
+
+    @property
+    def position_frozen(self) -> bool:
+        """Whether a running recording's position has stopped advancing."""
+        return self._position_frozen
+
+    @position_frozen.setter
+    def position_frozen(self, frozen: bool) -> None:
+        self._settle()
+        if frozen != self._position_frozen and self._recording_started is not None:
+            now = self._clock()
+            # A recovered recorder's file grows on from where it stalled.
+            self._counted = self._position(now)
+            self._counting_since = None if frozen else now
+        self._position_frozen = frozen
+
+    @property
+    def recording_limit(self) -> float | None:
+        """Seconds after its start at which a recording ends by itself; None: never."""
+        return self._recording_limit
+
+    @recording_limit.setter
+    def recording_limit(self, seconds: float | None) -> None:
+        # The old limit still decides about the time before the change.
+        self._settle()
+        self._recording_limit = seconds
 
     @property
     def presets(self) -> tuple[Preset, ...]:
@@ -183,12 +234,13 @@ class MediaScribeSimulator:
         return tuple(self._requests)
 
     def start_recording(self) -> None:
-        """Start recording; a running recording carries on untouched."""
-        if self._recording_started is None:
-            self._recording_started = self._clock()
+        """Start recording at once; a running recording carries on untouched."""
+        self._settle()
+        self._begin(self._clock())
 
     def stop_recording(self) -> None:
-        """Stop recording, if it is."""
+        """Stop recording at once, if it is, as if ended at the server."""
+        self._settle()
         self._recording_started = None
 
     def add_preset(self, name: str, preset_id: str | None = None) -> str:
@@ -238,6 +290,7 @@ class MediaScribeSimulator:
 
     def status_document(self) -> dict[str, object]:
         """Return the status document the API serves, without faults."""
+        self._settle()
         document: dict[str, object] = {
             "siteName": self.site_name,
             "presets": [
@@ -251,13 +304,42 @@ class MediaScribeSimulator:
             meeting = (
                 f"New Meeting {utc:%Y-%m-%dT%H-%M-%S}.{utc.microsecond // 1000:03d}Z"
             )
-            elapsed = (self._clock() - started).total_seconds()
             document["recording"] = {
                 # A clock set back must not give a negative position.
-                "position": max(0, int(elapsed)),
+                "position": max(0, int(self._position(self._clock()))),
                 "path": f"E:\\recordings\\{meeting}\\{meeting}.mp4",
             }
         return document
+
+    def _settle(self) -> None:
+        """Carry out the commands that have come due and the recording limit."""
+        now = self._clock()
+        while self._commands and self._commands[0].due <= now:
+            command = self._commands.pop(0)
+            self._end_at_limit(command.due)
+            if command.start:
+                self._begin(command.due)
+            else:
+                self._recording_started = None
+        self._end_at_limit(now)
+
+    def _end_at_limit(self, moment: datetime) -> None:
+        started, limit = self._recording_started, self._recording_limit
+        if started is None or limit is None:
+            return
+        if moment >= started + timedelta(seconds=limit):
+            self._recording_started = None
+
+    def _begin(self, moment: datetime) -> None:
+        if self._recording_started is None:
+            self._recording_started = moment
+            self._counted = 0.0
+            self._counting_since = None if self._position_frozen else moment
+
+    def _position(self, now: datetime) -> float:
+        if self._counting_since is None:
+            return self._counted
+        return self._counted + (now - self._counting_since).total_seconds()
 
     def _bound(self) -> tuple[str, int]:
         if self._address is None:
@@ -396,12 +478,14 @@ class MediaScribeSimulator:
         return self._apply_preset(body["activePresetId"])
 
     def _apply_action(self, action: object) -> str | None:
-        if action == "start":
-            self.start_recording()
-        elif action == "stop":
-            self.stop_recording()
-        else:
+        if action not in {"start", "stop"}:
             return f"Unknown action {action!r}"
+        if self.action_change == "apply":
+            due = self._clock() + timedelta(seconds=self.action_delay)
+            # Commands are carried out in the order they come due.
+            insort(
+                self._commands, _Command(due, action == "start"), key=attrgetter("due")
+            )
         return None
 
     def _apply_preset(self, preset_id: object) -> str | None:
@@ -422,6 +506,10 @@ class MediaScribeSimulator:
                 "status": self.status_document(),
                 "put_response": self.put_response,
                 "preset_change": self.preset_change,
+                "action_change": self.action_change,
+                "action_delay": self.action_delay,
+                "position_frozen": self.position_frozen,
+                "recording_limit": self.recording_limit,
                 "token_count": len(self._tokens),
                 "faults": [fault.to_json() for fault in self._faults],
                 "request_count": len(self._requests),
@@ -436,26 +524,28 @@ class MediaScribeSimulator:
         if unknown := changes.keys() - _STATE_FIELDS:
             raise ValueError(f"unknown state fields: {', '.join(sorted(unknown))}")
         # Check every field before changing anything.
-        site_name = _field(changes, "site_name", str)
-        active_preset_id = _field(changes, "active_preset_id", str)
-        has_no_signal = _field(changes, "has_no_signal", bool)
+        settings: dict[str, object] = {
+            "site_name": _field(changes, "site_name", str),
+            "active_preset_id": _field(changes, "active_preset_id", str),
+            "has_no_signal": _field(changes, "has_no_signal", bool),
+            "put_response": _choice(changes, "put_response", PUT_RESPONSES),
+            "preset_change": _choice(changes, "preset_change", PRESET_CHANGES),
+            "action_change": _choice(changes, "action_change", ACTION_CHANGES),
+            "action_delay": _seconds(changes, "action_delay"),
+            "position_frozen": _field(changes, "position_frozen", bool),
+        }
+        recording_limit = _seconds(changes, "recording_limit")
         recording = _field(changes, "recording", bool)
-        put_response = _choice(changes, "put_response", PUT_RESPONSES)
-        preset_change = _choice(changes, "preset_change", PRESET_CHANGES)
-        if site_name is not None:
-            self.site_name = site_name
-        if active_preset_id is not None:
-            self.active_preset_id = active_preset_id
-        if has_no_signal is not None:
-            self.has_no_signal = has_no_signal
+        for name, value in settings.items():
+            if value is not None:
+                setattr(self, name, value)
+        # Only here does null mean something: no limit.
+        if "recording_limit" in changes:
+            self.recording_limit = recording_limit
         if recording is True:
             self.start_recording()
         elif recording is False:
             self.stop_recording()
-        if put_response is not None:
-            self.put_response = put_response
-        if preset_change is not None:
-            self.preset_change = preset_change
         return self._state()
 
     async def _post_preset(self, request: web.Request) -> web.Response:
@@ -507,6 +597,10 @@ _STATE_FIELDS = frozenset(
         "recording",
         "put_response",
         "preset_change",
+        "action_change",
+        "action_delay",
+        "position_frozen",
+        "recording_limit",
     }
 )
 
@@ -562,3 +656,14 @@ def _choice[T: str](
     if value is not None and value not in choices:
         raise ValueError(f"{key} must be one of {', '.join(choices)}")
     return value
+
+
+def _seconds(data: Mapping[str, object], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{key} must be a number")
+    if value < 0:
+        raise ValueError(f"{key} must not be negative")
+    return float(value)
