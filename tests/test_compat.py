@@ -1,0 +1,107 @@
+"""The forward-compatibility check (tools/compat), run on the installed release."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+import sysconfig
+
+from tools.compat.deprecations import mark
+from tools.compat.typecheck import check
+
+INSTALLED = Path(sysconfig.get_paths()["purelib"])
+INTEGRATION = Path(__file__).parent.parent / "custom_components" / "mediascribe"
+SAMPLE = '''\
+"""An integration that uses what Home Assistant removed or deprecated."""
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import ThisNameDoesNotExist
+
+
+async def async_setup(hass: HomeAssistant) -> bool:
+    """Use a removed name and a method deprecated at run time."""
+    hass.async_add_job(print, ThisNameDoesNotExist)
+    return True
+'''
+
+
+def test_integration_passes() -> None:
+    """The integration has no type errors against the installed release."""
+    assert check(INSTALLED, INTEGRATION) == []
+
+
+def test_removed_and_deprecated_uses_fail(tmp_path: Path) -> None:
+    """A removed import and a run-time deprecation are errors at their lines."""
+    package = tmp_path / "custom_components" / "sample"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(SAMPLE)
+    errors = check(INSTALLED, package)
+    assert len(errors) == 2, errors
+    assert errors[0].startswith("sample/__init__.py:4: ")
+    assert '"ThisNameDoesNotExist" is unknown import symbol' in errors[0]
+    assert errors[1].startswith("sample/__init__.py:9: ")
+    assert (
+        'The method "async_add_job" in class "HomeAssistant" is deprecated'
+        in (errors[1])
+    )
+
+
+MODULE = '''\
+"""A Home Assistant module."""
+
+from __future__ import annotations
+
+_DEPRECATED_OLD_UNIT = DeprecatedConstant("x", "NEW_UNIT", "2027.1")
+
+
+def _report_gone(name):
+    report_usage(f"uses {name}", breaks_in_ha_version="2027.1")
+
+
+class Registry:
+    @callback
+    def async_get_device(self, identifiers):
+        report_usage("calls async_get_device", breaks_in_ha_version="2027.1")
+
+    @property
+    def legacy(self):
+        _report_gone("legacy")
+
+    def sometimes(self, old):
+        if old:
+            report_usage("passes old", breaks_in_ha_version="2027.1")
+
+    def thread_check(self):
+        report_usage("calls from a thread")
+
+
+@deprecated_function("new_helper", breaks_in_ha_version="2027.1")
+def old_helper():
+    pass
+
+
+__getattr__ = partial(check_if_deprecated_constant, module_globals=globals())
+'''
+
+
+def test_run_time_deprecations_are_marked() -> None:
+    """What always reports a deprecation is marked; what sometimes does is not."""
+    tree = ast.parse(mark(MODULE))
+    marked = {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            "_compat_warnings.deprecated" in ast.unparse(d) for d in node.decorator_list
+        )
+    }
+    assert marked == {
+        "OLD_UNIT",
+        "_report_gone",
+        "async_get_device",
+        "legacy",
+        "old_helper",
+    }
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert "__getattr__" not in names
+    assert isinstance(tree.body[2], ast.Import)

@@ -1,0 +1,1 @@
+"""Check the integration against the newest Home Assistant release."""
