@@ -111,15 +111,20 @@ async def h() -> AsyncIterator[Harness]:
 
 
 async def test_the_article_examples(h: Harness) -> None:
-    """Idle, then 4.5 s after a start, the article's example responses are served."""
+    """The article's examples are served; repeating a start or stop is harmless."""
     idle = await h.api()
     started = await h.put(action="start")
     h.advance(4.5)
+    recording = await h.api()
+    again = await h.put(action="start")
+    await h.put(action="stop")
+    stopped_again = await h.put(action="stop")
 
     assert idle.headers["Content-Type"] == "application/json; charset=utf-8"
     assert (idle.status, idle.json()) == (200, IDLE)
     assert started.json() == {**IDLE, "recording": {"position": 0, "path": PATH}}
-    assert (await h.api()).json() == RECORDING
+    assert recording.json() == again.json() == RECORDING
+    assert (stopped_again.status, stopped_again.json()) == (200, IDLE)
 
 
 @pytest.mark.parametrize(
@@ -151,18 +156,6 @@ def test_path_names_the_meeting_after_its_utc_start() -> None:
     real_path = real.status_document()["recording"]["path"]  # type: ignore[index]
     prefix = "E:\\recordings\\New Meeting {:%Y-%m-%dT%H-%M-%S}"
     assert prefix.format(before) <= real_path < prefix.format(after)
-
-
-async def test_repeated_actions_change_nothing(h: Harness) -> None:
-    """A second start keeps the running recording; a stop while idle is harmless."""
-    await h.put(action="start")
-    h.advance(10)
-    again = await h.put(action="start")
-    await h.put(action="stop")
-    idle_stop = await h.put(action="stop")
-
-    assert again.json()["recording"] == {"position": 10, "path": PATH}
-    assert (idle_stop.status, idle_stop.json()) == (200, IDLE)
 
 
 @pytest.mark.parametrize("action", ["start", "stop"])
@@ -442,7 +435,6 @@ async def test_request_log(h: Harness) -> None:
         ("PUT", STATUS_PATH, None, 400, True),
         ("GET", "/api/nowhere", None, 404, False),
     ]
-    assert [e.time for e in entries] == sorted(e.time for e in entries)
     assert listed.json() == {"requests": [asdict(entry) for entry in entries]}
     assert all(t not in repr(entries) for t in (GOOD, "bad-token"))
     assert (cleared.status, h.sim.requests) == (204, ())
@@ -635,7 +627,7 @@ async def test_position_frozen(
     assert (await h.api()).json()["recording"]["position"] == int(running + recovered)
 
 
-@pytest.mark.parametrize("limit", [0, 1, 5, 3600])
+@pytest.mark.parametrize("limit", [1, 5, 3600])
 async def test_recording_limit(h: Harness, limit: float) -> None:
     """A recording ends by itself `limit` seconds after its start."""
     h.sim.recording_limit = limit
@@ -644,7 +636,7 @@ async def test_recording_limit(h: Harness, limit: float) -> None:
     before = await h.api()
     h.advance(0.5)
 
-    assert ("recording" in before.json()) == (limit > 0)
+    assert before.json()["recording"]["position"] == limit - 1
     assert (await h.api()).json() == IDLE
 
 
@@ -665,22 +657,6 @@ async def test_recording_limit_is_settled_lazily(h: Harness) -> None:
 
 
 # The command line
-
-
-def test_command_line_defaults() -> None:
-    """Only a token is needed, and it may come from the environment."""
-    assert vars(parse_args([], environ={ENV_VAR: GOOD})) == {
-        "host": "127.0.0.1",
-        "port": 8099,
-        "token": [GOOD],
-        "site_name": "Springfield City Council",
-        "preset": ["Default"],
-        "put_response": "status",
-        "preset_change": "apply",
-        "action_change": "apply",
-        "action_delay": 0.0,
-        "latency": 0.0,
-    }
 
 
 @pytest.mark.parametrize(
@@ -708,9 +684,10 @@ def test_usage_errors(
 
 async def test_run_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
     """run() serves as the options say and prints its URL, never the token."""
+    # The token may come from the environment instead of --token.
     options = "--port 0 --site-name Shelbyville --preset Wide --put-response ack"
     options += " --preset-change reject --action-change ignore --action-delay 3"
-    args = parse_args([*options.split(), "--latency", "0.01", "--token", GOOD])
+    args = parse_args([*options.split(), "--latency", "0.01"], {ENV_VAR: GOOD})
     stop = asyncio.Event()
     served: list[tuple[MediaScribeSimulator, str]] = []
 
@@ -723,16 +700,12 @@ async def test_run_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> N
     await run(args, stop=stop)
 
     [(sim, url)] = served
-    assert (sim.site_name, sim.presets[0].name, sim.put_response) == (
-        "Shelbyville",
-        "Wide",
-        "ack",
-    )
-    assert (sim.preset_change, sim.action_change, sim.action_delay) == (
-        "reject",
-        "ignore",
-        3,
-    )
+    assert sim.status_document() == {**IDLE, "siteName": "Shelbyville"} | {
+        "presets": [{"id": sim.presets[0].id, "name": "Wide"}],
+        "activePresetId": sim.presets[0].id,
+    }
+    settings = [sim.put_response, sim.preset_change, sim.action_change]
+    assert (settings, sim.action_delay) == (["ack", "reject", "ignore"], 3)
     assert sim.faults == (Fault(latency=0.01),)
     output = capsys.readouterr().out
     assert output.startswith(f"MediaScribe simulator listening on {url}\n")
