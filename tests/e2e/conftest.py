@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_socket
 
-from scripts.demo import Demo, free_port, request, wait_until
 from tests.conftest import (  # noqa: F401 - re-exported for the e2e tests
     FILE as RECORDING_FILE,
     NO_SIGNAL,
@@ -15,6 +14,9 @@ from tests.conftest import (  # noqa: F401 - re-exported for the e2e tests
     STARTED as RECORDING_STARTED,
     SWITCH,
 )
+from tools.demo.api import request
+from tools.demo.demo import Demo
+from tools.demo.processes import free_port, wait_until
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

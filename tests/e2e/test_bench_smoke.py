@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scripts.demo import REPO
+from tools.demo.processes import REPO
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,8 +32,9 @@ SECTIONS = (
     "## 1. Command to confirmed state",
     "## 2. A change on the server",
     "## 3. Requests",
-    "## 4. Cost against the number of entries",
-    "## 5. Setup",
+    "## 4. CPU against the number of entries",
+    "## 5. Memory per entry",
+    "## 6. Setup",
 )
 TARGETS = (
     "Command to confirmed state <= 2.2x RTT (integration; the PUT answers with",
@@ -41,7 +42,7 @@ TARGETS = (
     "Exactly one GET per poll",
     "At most one PUT and one GET per command (integration; the PUT answers",
     "Event-loop CPU per poll flat",
-    "Memory per entry flat",
+    "Memory per entry (Python heap, tracemalloc) flat",
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The smoke run takes about a minute; the rest is slack for a busy machine.
@@ -81,10 +82,10 @@ def test_every_command_figure(bench: tuple[Path, dict[str, Any]]) -> None:
     assert all("requests" in command for command in results["commands"])
 
 
-def test_every_detection_request_cost_and_setup_figure(
+def test_every_detection_request_cost_memory_and_setup_figure(
     bench: tuple[Path, dict[str, Any]],
 ) -> None:
-    """Server changes, polls, cost windows and setup times were all recorded."""
+    """Server changes, polls, CPU windows, heap samples and setups were recorded."""
     _, results = bench
     detected = {(d["setup"], d["latency"]) for d in results["detections"]}
     assert detected == {
@@ -92,9 +93,15 @@ def test_every_detection_request_cost_and_setup_figure(
     }
     for setup in ("integration", "RESTful"):
         assert results["polls"][setup]["polls"] > 0
-    entries = [window["entries"] for window in results["cost"]]
-    assert entries == [0, *results["profile"]["cost_counts"]]
-    assert len(results["setup"]) == max(results["profile"]["cost_counts"])
+    counts = results["profile"]["cost_counts"]
+    assert [window["entries"] for window in results["cost"]] == [0, *counts]
+    # Memory is traced while the last step's entries are added, one sample
+    # before them and one after each; only the untraced adds are timed.
+    traced = [sample["entries"] for sample in results["memory"]]
+    assert traced == list(range(counts[-2], counts[-1] + 1))
+    assert all(sample["traced"] > 0 for sample in results["memory"])
+    assert "custom_components.mediascribe" in results["memory"][-1]["packages"]
+    assert len(results["setup"]) == counts[-2]
     assert {"cores", "cpu", "python", "home_assistant", "date"} <= set(
         results["machine"]
     )

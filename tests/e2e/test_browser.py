@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from playwright.sync_api import expect, sync_playwright
 import pytest
 
-from scripts.demo import wait_until
+from tools.demo.processes import wait_until
 
 from .conftest import SWITCH, simulator, wait_for_state
 
 if TYPE_CHECKING:
-    from scripts.demo import Demo
+    from tools.demo.demo import Demo
 
 # Debian's Chromium; Playwright's own browser downloads are not used.
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripts.demo import PRESETS
+from tools.demo.demo import PRESETS
 
 from .conftest import (
     NO_SIGNAL,
@@ -21,7 +21,7 @@ from .conftest import (
 )
 
 if TYPE_CHECKING:
-    from scripts.demo import Demo
+    from tools.demo.demo import Demo
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

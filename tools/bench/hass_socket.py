@@ -1,4 +1,4 @@
-"""Home Assistant's websocket API as scripts/bench uses it: actions and states.
+"""Home Assistant's websocket API as the bench uses it: actions and states.
 
 Every state change arrives with the time Home Assistant wrote it, so "the
 entity shows the server's state" is timed by Home Assistant's own clock, not
@@ -65,9 +65,9 @@ class HassSocket:
         if answer.get("type") != "auth_ok":
             raise SocketError(f"websocket authentication failed: {answer}")
         self._reader = asyncio.create_task(self._read())
-        await self.request({"type": "subscribe_events", "event_type": "state_changed"})
+        await self.send({"type": "subscribe_events", "event_type": "state_changed"})
         now = time.monotonic()
-        for state in await self.request({"type": "get_states"}):
+        for state in await self.send({"type": "get_states"}):
             self.states.setdefault(
                 state["entity_id"],
                 StateChange(
@@ -85,10 +85,6 @@ class HassSocket:
             self._reader.cancel()
         if self._ws is not None:
             await self._ws.close()
-
-    async def request(self, message: dict[str, Any]) -> Any:
-        """Send a command and return its result."""
-        return await self.send(message)
 
     def send(self, message: dict[str, Any]) -> asyncio.Future[Any]:
         """Send a command now; the future resolves to its result."""

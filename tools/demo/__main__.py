@@ -7,7 +7,10 @@ import signal
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
-from scripts.demo import PRESETS, REPO, Demo, DemoError, Server
+from tools.demo import DemoError
+from tools.demo.api import Server
+from tools.demo.demo import PRESETS, Demo
+from tools.demo.processes import REPO
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

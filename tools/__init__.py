@@ -1,0 +1,1 @@
+"""Developer tools behind scripts/: the demo and the benchmark."""

@@ -1,0 +1,1 @@
+"""scripts/bench: the integration against the RESTful configuration it replaces."""

@@ -1,0 +1,285 @@
+"""scripts/bench: measure, then write docs/PERFORMANCE.md and its plot.
+
+One run starts the simulators (one process, one site per port) and one Home
+Assistant with both setups side by side -- this integration through its
+config flow, docs/rest-alternative.yaml as a package -- and measures command
+to confirmed state, detection of a change on the server, requests, CPU and
+memory against the number of entries, and setup time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+from dataclasses import asdict
+import json
+import os
+from pathlib import Path
+import platform
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import aiohttp
+import yaml
+
+from simulator import STATUS_PATH
+from tools.bench.hass_socket import HassSocket
+from tools.bench.measure import (
+    FULL,
+    INTEGRATION_INTERVAL,
+    INTEGRATION_SIM,
+    PEER_DEFAULT_INTERVAL,
+    PEER_SIM,
+    QUICK,
+    SETUP_INTEGRATION,
+    SETUP_PEER,
+    TOKEN,
+    Bench,
+    BenchError,
+    Profile,
+    Results,
+    simulators,
+)
+from tools.bench.report import write_report
+from tools.demo import DemoError
+from tools.demo.api import Server, onboard
+from tools.demo.demo import Demo
+from tools.demo.launcher import MEMORY_FILE_VARIABLE
+from tools.demo.processes import REPO, free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+    from tools.demo.api import Session
+
+PEER_YAML = REPO / "docs" / "rest-alternative.yaml"
+# What a user who minds the delay adds after each command of the switch and
+# the select (docs/rest-alternative.yaml describes it).
+UPDATE_STATUS = {
+    "action": "homeassistant.update_entity",
+    "target": {"entity_id": "sensor.mediascribe_status"},
+}
+
+
+def rest_package(status_url: str, scan_interval: float | None) -> str:
+    """Return docs/rest-alternative.yaml with its secrets filled in.
+
+    A variant of its template switch and select (named "... refresh") that
+    also refreshes the status after each command is added.
+    """
+    secrets = {
+        "mediascribe_status_url": status_url,
+        "mediascribe_authorization": f"Bearer {TOKEN}",
+    }
+
+    class Loader(yaml.SafeLoader):
+        """The safe loader, with Home Assistant's !secret."""
+
+    Loader.add_constructor(
+        "!secret",
+        lambda loader, node: secrets[str(loader.construct_scalar(node))],  # type: ignore[arg-type]
+    )
+    package = yaml.load(PEER_YAML.read_text(encoding="utf-8"), Loader)  # noqa: S506 - a safe loader
+    if scan_interval is not None:
+        package["rest"][0]["scan_interval"] = scan_interval
+    refresh = copy.deepcopy(package["template"])
+    for block in refresh:
+        for entity in (*block.get("switch", ()), *block.get("select", ())):
+            entity["name"] += " refresh"
+            entity["unique_id"] += "_refresh"
+            for action in ("turn_on", "turn_off", "select_option"):
+                if action in entity:
+                    entity[action].append(UPDATE_STATUS)
+    package["template"] += refresh
+    text: str = yaml.safe_dump(package, sort_keys=False)
+    return text
+
+
+class BenchDemo(Demo):
+    """The demo's Home Assistant, with the RESTful configuration as a package."""
+
+    def __init__(
+        self, state_dir: Path, integration_url: str, peer_url: str, profile: Profile
+    ) -> None:
+        """Point the integration at one simulator and the package at another."""
+        super().__init__(
+            state_dir, port=free_port(), server=Server(integration_url, TOKEN)
+        )
+        self.peer_url = peer_url
+        self.profile = profile
+        self.memory_file = state_dir / "tracemalloc.json"
+        self.hass_env[MEMORY_FILE_VARIABLE] = str(self.memory_file)
+
+    def write_config(self) -> None:
+        """Add the package to the demo's configuration."""
+        super().write_config()
+        configuration = self.config_dir / "configuration.yaml"
+        text = configuration.read_text(encoding="utf-8")
+        marker = "homeassistant:\n"
+        if marker not in text:
+            raise DemoError("the demo's configuration.yaml has no homeassistant:")
+        configuration.write_text(
+            text.replace(marker, f"{marker}  packages: !include_dir_named packages\n"),
+            encoding="utf-8",
+        )
+        packages = self.config_dir / "packages"
+        packages.mkdir(exist_ok=True)
+        (packages / "rest_alternative.yaml").write_text(
+            rest_package(
+                f"{self.peer_url}{STATUS_PATH}", self.profile.peer_scan_interval
+            ),
+            encoding="utf-8",
+        )
+
+
+def machine() -> dict[str, Any]:
+    """Describe the machine and software the numbers were taken on."""
+    from homeassistant.const import __version__ as ha_version  # noqa: PLC0415
+
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "home_assistant": ha_version,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
+
+
+async def run(profile: Profile, state_dir: Path) -> Results:
+    """Start everything, measure, and stop everything again."""
+    results = Results(
+        machine=machine(),
+        profile=asdict(profile),
+        intervals={
+            SETUP_INTEGRATION: INTEGRATION_INTERVAL,
+            SETUP_PEER: profile.peer_scan_interval or PEER_DEFAULT_INTERVAL,
+        },
+    )
+    # In this process: the bench reads their request logs and changes their
+    # state directly, and they serve while Home Assistant starts.
+    sims = simulators(max(profile.cost_counts) + 1)
+    session: Session | None = None
+    demo: BenchDemo | None = None
+    try:
+        for sim in sims:
+            await sim.start()
+        demo = BenchDemo(
+            state_dir, sims[INTEGRATION_SIM].url, sims[PEER_SIM].url, profile
+        )
+        say(f"starting Home Assistant; its log: {demo.hass_log}")
+        await asyncio.to_thread(demo.start_hass)
+        if demo.hass is None:
+            raise BenchError("Home Assistant is not running")
+        user, _ = await asyncio.to_thread(onboard, demo.url, demo.credentials)
+        session = user
+        say("measuring")
+        async with aiohttp.ClientSession() as http:
+            socket = HassSocket(http, demo.url, user.access_token)
+            await socket.connect()
+            try:
+                await Bench(
+                    profile,
+                    socket=socket,
+                    sims=sims,
+                    session=user,
+                    hass_pid=demo.hass.pid,
+                    memory_file=demo.memory_file,
+                    results=results,
+                ).run()
+            finally:
+                await socket.close()
+    finally:
+        if session is not None:
+            with contextlib.suppress(OSError, DemoError):
+                await asyncio.to_thread(session.revoke)
+        if demo is not None:
+            await asyncio.to_thread(demo.stop)
+        for sim in sims:
+            await sim.stop()
+    return results
+
+
+def say(message: str) -> None:
+    """Tell the user what the bench is doing."""
+    print(f"scripts/bench: {message}", flush=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Describe and read the command line."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description=(
+            "Measure the MediaScribe integration against the RESTful configuration"
+            " in docs/rest-alternative.yaml, in one Home Assistant, and write"
+            " PERFORMANCE.md and performance.png."
+        ),
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="token trial counts and a 2 s RESTful scan_interval (a smoke run)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=REPO / "docs",
+        help="where PERFORMANCE.md and performance.png go (default: docs/)",
+    )
+    parser.add_argument(
+        "--results", type=Path, help="also keep the raw measurements as JSON here"
+    )
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="only write the report from measurements kept with --results",
+    )
+    return parser.parse_args(argv)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and return its exit status."""
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if args.report_only is not None:
+        results = json.loads(args.report_only.read_text(encoding="utf-8"))
+    else:
+        state_dir = Path(tempfile.mkdtemp(prefix="mediascribe-bench-"))
+        started = time.monotonic()
+        try:
+            results = asdict(asyncio.run(run(QUICK if args.quick else FULL, state_dir)))
+        except (BenchError, DemoError, OSError, TimeoutError) as err:
+            print(f"scripts/bench: {err}; logs in {state_dir}", file=sys.stderr)
+            return 1
+        say(f"measured in {time.monotonic() - started:.0f} s")
+        shutil.rmtree(state_dir, ignore_errors=True)
+        if args.results is not None:
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            args.results.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    args.output.mkdir(parents=True, exist_ok=True)
+    for path in write_report(results, args.output):
+        say(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The simulator (unless a server is given) and Home Assistant, set up.
+
+scripts/develop, the end-to-end tests and the benchmark all start Home
+Assistant through `Demo`, so the tests exercise the same start-up, onboarding
+and config flow a developer sees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+import sys
+import time
+from typing import TYPE_CHECKING, Self
+import urllib.parse
+
+from tools.demo import DemoError
+from tools.demo.api import (
+    DOMAIN,
+    Credentials,
+    Server,
+    Session,
+    add_entry,
+    answers,
+    onboard,
+    request,
+)
+from tools.demo.processes import (
+    HOST,
+    REPO,
+    check_port_free,
+    spawn,
+    stop_process,
+    wait_until,
+)
+
+if TYPE_CHECKING:
+    import subprocess
+    from types import TracebackType
+
+LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
+
+SIMULATOR_TOKEN = "mediascribe-demo-token"  # noqa: S105 - a local demo's token
+SITE_NAME = "Springfield City Council"
+PRESETS = ("Council Chamber", "Committee Room", "Work Session")
+
+# Home Assistant's exit status when it asks to be restarted (Settings > Restart).
+RESTART_EXIT_CODE = 100
+HASS_START_TIMEOUT = 180.0
+SIMULATOR_START_TIMEOUT = 30.0
+
+# Only what the demo uses (history and logbook for the device page);
+# default_config would pull in dozens of integrations and their packages.
+# Rewritten on every start so the port always matches.
+CONFIGURATION_YAML = """\
+# Written by scripts/develop on every start; changes here are overwritten.
+homeassistant:
+  name: MediaScribe demo
+frontend:
+config:
+http:
+  server_host: {host}
+  server_port: {port}
+api:
+websocket_api:
+onboarding:
+lovelace:
+history:
+logbook:
+logger:
+  default: warning
+  logs:
+    custom_components.mediascribe: info
+"""
+
+
+class Demo:
+    """The simulator (unless a server is given) and Home Assistant, set up."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        port: int = 8123,
+        simulator_port: int = 8099,
+        server: Server | None = None,
+    ) -> None:
+        """Describe the demo; `state_dir` keeps Home Assistant's config."""
+        self.state_dir = state_dir
+        self.config_dir = state_dir / "config"
+        self.port = port
+        self.url = f"http://{HOST}:{port}"
+        self.simulated = server is None
+        self.simulator_url = f"http://{HOST}:{simulator_port}"
+        self.server = server or Server(self.simulator_url, SIMULATOR_TOKEN)
+        self.credentials = Credentials.load_or_create(state_dir / "demo.json")
+        self.hass_log = state_dir / "hass.out"
+        self.simulator_log = state_dir / "simulator.out"
+        self.simulator: subprocess.Popen[bytes] | None = None
+        self.hass: subprocess.Popen[bytes] | None = None
+        # Added to Home Assistant's environment (the bench's memory tracing).
+        self.hass_env: dict[str, str] = {}
+        self._session: Session | None = None
+        self.new_user = False
+        self.new_entry = False
+        self.entry_title = ""
+
+    @property
+    def session(self) -> Session:
+        """Return the admin session opened at start."""
+        if self._session is None:
+            raise DemoError("the demo is not started")
+        return self._session
+
+    def start(self) -> None:
+        """Start everything, onboard Home Assistant and add the server."""
+        if self.simulated:
+            self.start_simulator()
+        self.start_hass()
+        self.set_up()
+
+    def set_up(self) -> None:
+        """Log in (onboarding first if needed) and add the server if it is new."""
+        self._session, self.new_user = onboard(self.url, self.credentials)
+        self.entry_title, self.new_entry = add_entry(self._session, self.server)
+
+    def restart_hass(self) -> None:
+        """Stop Home Assistant and start it again, as a second start does."""
+        self._log_out()
+        if self.hass is not None:
+            stop_process(self.hass)
+        self.start_hass()
+        self.set_up()
+
+    def device_ids(self) -> list[str]:
+        """Return the ids of the MediaScribe devices in Home Assistant."""
+        device_ids: list[str] = json.loads(
+            self.session.template(
+                f"{{{{ integration_entities('{DOMAIN}') | map('device_id')"
+                " | select | unique | list | tojson }}"
+            )
+        )
+        return device_ids
+
+    def start_simulator(self) -> None:
+        """Start the bundled simulator with the demo's presets."""
+        port = int(urllib.parse.urlsplit(self.simulator_url).port or 0)
+        check_port_free(port, "the simulator")
+        args = [sys.executable, "-m", "simulator", "--host", HOST, "--port", str(port)]
+        args += ["--site-name", SITE_NAME]
+        for preset in PRESETS:
+            args += ["--preset", preset]
+        # The token goes through the environment, out of sight in `ps`.
+        self.simulator = spawn(
+            args, self.simulator_log, env={"MEDIASCRIBE_SIM_TOKEN": self.server.token}
+        )
+        wait_until(
+            lambda: bool(request("GET", f"{self.simulator_url}/_simulator/state")),
+            what="the simulator",
+            timeout=SIMULATOR_START_TIMEOUT,
+            process=self.simulator,
+            log=self.simulator_log,
+        )
+
+    def write_config(self) -> None:
+        """Write configuration.yaml and link the integration into the config."""
+        custom = self.config_dir / "custom_components"
+        custom.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "configuration.yaml").write_text(
+            CONFIGURATION_YAML.format(host=HOST, port=self.port), encoding="utf-8"
+        )
+        link = custom / DOMAIN
+        target = REPO / "custom_components" / DOMAIN
+        if link.is_symlink() and link.resolve() == target.resolve():
+            return
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(target, target_is_directory=True)
+
+    def start_hass(self) -> None:
+        """Start Home Assistant and wait until its API answers."""
+        check_port_free(self.port, "Home Assistant")
+        self.write_config()
+        # -P: the launcher's folder stays off sys.path, so only the config
+        # directory's custom_components can be imported as such. --skip-pip:
+        # what Home Assistant needs is pinned in requirements_develop.txt;
+        # installing more at run time would change .venv behind scripts/setup.
+        self.hass = spawn(
+            [
+                sys.executable,
+                "-P",
+                str(LAUNCHER),
+                "--config",
+                str(self.config_dir),
+                "--skip-pip",
+                "--log-no-color",
+            ],
+            self.hass_log,
+            env=self.hass_env,
+        )
+        wait_until(
+            lambda: answers(f"{self.url}/auth/providers"),
+            what="Home Assistant",
+            timeout=HASS_START_TIMEOUT,
+            process=self.hass,
+            log=self.hass_log,
+        )
+
+    def wait(self) -> None:
+        """Block until a process ends by itself; restart Home Assistant on request.
+
+        Raises DemoError naming what stopped.
+        """
+        while True:
+            if self.simulator is not None and self.simulator.poll() is not None:
+                raise DemoError(
+                    f"the simulator exited with status {self.simulator.returncode};"
+                    f" see {self.simulator_log}"
+                )
+            if self.hass is not None and (code := self.hass.poll()) is not None:
+                if code != RESTART_EXIT_CODE:
+                    raise DemoError(
+                        f"Home Assistant exited with status {code}; see {self.hass_log}"
+                    )
+                self.start_hass()
+            time.sleep(0.5)
+
+    def _log_out(self) -> None:
+        """Revoke the demo's own tokens, so restarts don't pile them up."""
+        if self._session is not None and self.hass is not None:
+            if self.hass.poll() is None:
+                with contextlib.suppress(OSError, DemoError):
+                    self._session.revoke()
+            self._session = None
+
+    def stop(self) -> None:
+        """Log out, then stop Home Assistant before the simulator it polls."""
+        self._log_out()
+        if self.hass is not None:
+            stop_process(self.hass)
+        if self.simulator is not None:
+            stop_process(self.simulator)
+
+    def __enter__(self) -> Self:
+        """Start; stop again if starting fails half-way."""
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop everything."""
+        self.stop()
