@@ -509,3 +509,15 @@ async def test_reauth_server_down_on_top(
 
     await simulator.start(port=port)
     assert_done(await submit(hass, result, typed(url)), "reauth_confirm")
+
+
+@pytest.mark.usefixtures("socket_enabled", "system_resolver")
+async def test_reauth_unknown_host_on_top(hass: HomeAssistant) -> None:
+    """The form has no address field, so an address error is shown above it."""
+    entry = MockConfigEntry(domain=DOMAIN, data=typed("http://nonexistent.invalid"))
+    result = await start(hass, "reauth_confirm", entry)
+
+    result = await submit(hass, result, typed(""))
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "host_not_found"}
