@@ -37,12 +37,15 @@ SECTIONS = (
     "## 6. Setup",
 )
 TARGETS = (
-    "Command to confirmed state <= 2.2x RTT (integration; the PUT answers with",
+    "Command to confirmed state <= 2.2x RTT (the PUT answers with the status)",
+    "Command to confirmed state <= 2.2x RTT (the PUT answers 204, so PUT + GET)",
     "At least 10x faster than the RESTful configuration",
     "Exactly one GET per poll",
-    "At most one PUT and one GET per command (integration; the PUT answers",
+    "At most one PUT and one GET per command (integration)",
+    "At most one PUT and one GET per command (integration, PUT answers 204)",
     "Event-loop CPU per poll flat",
     "Memory per entry (Python heap, tracemalloc) flat",
+    "entries at a 5 s interval use under 2% of one core",
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The smoke run takes about a minute; the rest is slack for a busy machine.

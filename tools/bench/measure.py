@@ -17,10 +17,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from homeassistant.util import slugify
 
 from simulator import STATUS_PATH, Fault, MediaScribeSimulator
 from tools.demo.api import Server, add_entry
 from tools.demo.demo import PRESETS
+from tools.demo.processes import REPO
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from tools.demo.api import Session
 
 TOKEN = "mediascribe-bench-token"  # noqa: S105 - a local benchmark's token
+TRANSLATIONS = REPO / "custom_components" / "mediascribe" / "translations" / "en.json"
 
 # Simulator 0 serves the integration's first entry, 1 the RESTful
 # configuration, 2 and up the further entries of the cost measurement.
@@ -128,14 +131,20 @@ def simulators(count: int) -> list[MediaScribeSimulator]:
 
 
 def integration_entities(index: int) -> tuple[str, ...]:
-    """Return the entity ids the integration creates for simulator `index`."""
-    slug = site_name(index).lower().replace(" ", "_")
-    return (
-        f"switch.{slug}_recording",
-        f"select.{slug}_preset",
-        f"binary_sensor.{slug}_no_signal",
-        f"sensor.{slug}_recording_started",
-        f"sensor.{slug}_recording_file",
+    """Return the ids of the switch, select, no-signal sensor and two sensors.
+
+    Entity ids follow the site name and the translated entity names.
+    """
+    names = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["entity"]
+    return tuple(
+        f"{platform}.{slugify(site_name(index))}_{slugify(names[platform][key]['name'])}"
+        for platform, key in (
+            ("switch", "recording"),
+            ("select", "preset"),
+            ("binary_sensor", "no_signal"),
+            ("sensor", "recording_started"),
+            ("sensor", "recording_file"),
+        )
     )
 
 
