@@ -1,4 +1,4 @@
-"""Tests against a simulator on https with a self-signed certificate."""
+"""Client, form and setup against a simulator with a self-signed certificate."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mediascribe.api import (
     MediaScribeCertificateError,
@@ -24,7 +25,7 @@ from custom_components.mediascribe.api import (
 from custom_components.mediascribe.const import DOMAIN
 from simulator import MediaScribeSimulator
 
-from .conftest import SITE_NAME, TOKEN, make_entry
+from .conftest import SITE_NAME, TOKEN
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -54,18 +55,17 @@ def self_signed_context(directory: Path) -> ssl.SSLContext:
         )
         .sign(key, hashes.SHA256())
     )
-    cert_file = directory / "cert.pem"
-    key_file = directory / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
+    pem = directory / "server.pem"
+    pem.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
     )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
+    context.load_cert_chain(pem)
     return context
 
 
@@ -116,12 +116,17 @@ async def test_config_flow_explains_certificate_option(
 
 
 async def test_setup_with_untrusted_certificate_retries(
-    hass: HomeAssistant,
-    tls_simulator: MediaScribeSimulator,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, tls_simulator: MediaScribeSimulator
 ) -> None:
     """An entry that verifies a self-signed certificate says why it cannot load."""
-    entry = make_entry(tls_simulator)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_URL: tls_simulator.url,
+            CONF_API_TOKEN: TOKEN,
+            CONF_VERIFY_SSL: True,
+        },
+    )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
