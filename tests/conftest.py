@@ -1,23 +1,29 @@
-"""Shared fixtures for the MediaScribe tests."""
+"""Shared fixtures and helpers for the MediaScribe tests."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 # Imported before Home Assistant starts, so the harness's own testing_config
 # custom_components package cannot shadow ours.
 import custom_components.mediascribe  # noqa: F401
-from custom_components.mediascribe.const import DOMAIN
+from custom_components.mediascribe.const import DOMAIN, SCAN_INTERVAL
 from simulator import MediaScribeSimulator
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
+    from datetime import timedelta
 
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
 
 # Distinctive, so a leak of it into logs or output is easy to find.
@@ -26,7 +32,9 @@ SITE_NAME = "Springfield City Council"
 PRESETS = ("Council Chamber", "Committee Room", "Default")
 # The entity ids the integration creates for SITE_NAME.
 SWITCH = "switch.springfield_city_council_recording"
-NO_SIGNAL = "binary_sensor.springfield_city_council_no_signal"
+NO_SIGNAL = "binary_sensor.springfield_city_council_video_signal"
+PROBLEM = "binary_sensor.springfield_city_council_recording_problem"
+EVENT = "event.springfield_city_council_recording"
 PRESET = "select.springfield_city_council_preset"
 STARTED = "sensor.springfield_city_council_recording_started"
 FILE = "sensor.springfield_city_council_recording_file"
@@ -52,6 +60,18 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load integrations from custom_components."""
 
 
+@pytest.fixture(autouse=True)
+def short_waits() -> Generator[None]:
+    """Make timeouts and command read-backs take a fraction of a second."""
+    base = "custom_components.mediascribe.coordinator"
+    with (
+        patch(f"{base}.REQUEST_TIMEOUT", 0.5),
+        patch(f"{base}.VERIFY_WINDOW", 0.2),
+        patch(f"{base}.VERIFY_INTERVAL", 0.02),
+    ):
+        yield
+
+
 @pytest.fixture
 async def simulator(socket_enabled: None) -> AsyncGenerator[MediaScribeSimulator]:
     """Run a MediaScribe simulator on 127.0.0.1 for one test."""
@@ -64,15 +84,10 @@ async def simulator(socket_enabled: None) -> AsyncGenerator[MediaScribeSimulator
 @pytest.fixture
 def mock_config_entry(simulator: MediaScribeSimulator) -> MockConfigEntry:
     """Return a config entry for the simulator."""
-    return make_entry(simulator)
-
-
-def make_entry(simulator: MediaScribeSimulator) -> MockConfigEntry:
-    """Return a config entry for a running simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=SITE_NAME,
-        unique_id=simulator.url,
+        entry_id="01JMEDIASCRIBE0000000000000",
         data={CONF_URL: simulator.url, CONF_API_TOKEN: TOKEN, CONF_VERIFY_SSL: True},
     )
 
@@ -86,6 +101,26 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+async def poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    interval: timedelta = SCAN_INTERVAL,
+) -> None:
+    """Move the frozen clock on by one interval and let the poll it triggers finish."""
+    freezer.tick(interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(
+    hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any
+) -> None:
+    """Call a service on one entity and wait until it returns."""
+    await hass.services.async_call(
+        domain, service, {"entity_id": entity_id, **data}, blocking=True
+    )
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:

@@ -6,21 +6,25 @@ Imports nothing from Home Assistant so that it can move to its own package.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from html.entities import html5
 from http import HTTPStatus
 import ipaddress
 import json
-import socket
+import math
+import re
+import time
 from typing import TYPE_CHECKING, Any, Final, Self
+import unicodedata
+import zlib
 
 import aiohttp
 from yarl import URL
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable
 
-VERSION: Final = "0.1.0"
-USER_AGENT: Final = f"HomeAssistant-MediaScribe/{VERSION}"
 STATUS_PATH: Final = "/api/control/status"
 
 # The vendor documents only start and stop. Changing the preset with this body
@@ -28,12 +32,22 @@ STATUS_PATH: Final = "/api/control/status"
 PRESET_FIELD: Final = "activePresetId"
 
 # A status document is a few hundred bytes; anything far larger is not one.
+# The bound applies to what is received and to what it inflates to.
 MAX_BODY_BYTES: Final = 1024 * 1024
 EXCERPT_CHARS: Final = 200
 # Host names that only resolve inside a local network (RFC 6762, RFC 8375).
 LOCAL_SUFFIXES: Final = (".local", ".lan", ".home.arpa", ".internal", ".localdomain")
 # Ten years: a longer "recording" is a broken counter, not a meeting.
 MAX_POSITION_SECONDS: Final = 10 * 366 * 24 * 3600
+# A server asking to be left alone longer than this is asked again anyway.
+MAX_RETRY_AFTER: Final = 60.0
+_DECOMPRESSORS: Final[dict[str, Callable[[], Any]]] = {
+    "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    "x-gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    "deflate": lambda: zlib.decompressobj(32 + zlib.MAX_WBITS),
+}
+MAX_HOST_LENGTH: Final = 253
+_HOST_LABEL: Final = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
 class MediaScribeError(Exception):
@@ -52,6 +66,10 @@ class MediaScribeCertificateError(MediaScribeConnectionError):
     """The server's TLS certificate could not be verified."""
 
 
+class MediaScribeHostNotFoundError(MediaScribeConnectionError):
+    """The server's host name does not resolve."""
+
+
 class MediaScribeAuthenticationError(MediaScribeError):
     """The server rejected the API token (HTTP 401 or 403)."""
 
@@ -60,16 +78,34 @@ class MediaScribeResponseError(MediaScribeError):
     """The server answered, but not with what the API promises."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, excerpt: str = ""
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        excerpt: str = "",
+        retry_after: float | None = None,
     ) -> None:
-        """Keep the HTTP status and a short excerpt of the body for diagnosis."""
+        """Keep the HTTP status, a short excerpt and the requested pause."""
         super().__init__(message)
         self.status = status
         self.excerpt = excerpt
+        self.retry_after = retry_after
+
+
+class MediaScribeBusyError(MediaScribeResponseError):
+    """The server asked to slow down (HTTP 429)."""
+
+
+class MediaScribeServerError(MediaScribeResponseError):
+    """The server failed to handle the request (HTTP 5xx)."""
 
 
 class InvalidURLError(ValueError):
     """The text given as the server address is not a usable URL."""
+
+
+class InvalidTokenError(ValueError):
+    """The text given as the API token cannot be a token."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +133,6 @@ class Status:
     active_preset_id: str | None
     has_no_signal: bool
     recording: Recording | None
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def is_recording(self) -> bool:
-        """Return whether a recording is in progress."""
-        return self.recording is not None
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -136,7 +166,6 @@ class Status:
             else _expect(active, str, "activePresetId"),
             has_no_signal=_expect(_field(doc, "hasNoSignal"), bool, "hasNoSignal"),
             recording=recording,
-            raw=doc,
         )
 
 
@@ -147,9 +176,7 @@ def _position(value: object) -> int:
         raise _shape_error("recording.position", "a number", value)
     if not 0 <= value <= MAX_POSITION_SECONDS:  # also False for NaN
         raise _shape_error(
-            "recording.position",
-            f"between 0 and {MAX_POSITION_SECONDS} seconds",
-            value,
+            "recording.position", f"between 0 and {MAX_POSITION_SECONDS}", value
         )
     return int(value)
 
@@ -175,22 +202,29 @@ def _expect[T](value: object, kind: type[T], name: str) -> T:
 
 def _json_type_name(kind: type) -> str:
     names = {dict: "object", list: "array", str: "string", bool: "boolean"}
-    return names.get(kind, "number" if kind in (int, float) else kind.__name__)
+    return names.get(kind, "number" if kind in (int, float) else "null")
 
 
 def _shape_error(name: str, expected: str, value: object) -> MediaScribeResponseError:
-    got = "null" if value is None else _json_type_name(type(value))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        got = f"{got} {value!r}"
+    got = _json_type_name(type(value))
+    if got == "number":
+        got = f"{got} {_excerpt(repr(value))}"
     return MediaScribeResponseError(
-        f"The status field '{name}' should be {expected}, not {got}",
-        excerpt=_excerpt(json.dumps(value, default=str)),
+        f"The status field '{name}' should be {expected}, not {got}"
     )
 
 
 def _excerpt(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def _has_forbidden_characters(text: str) -> bool:
+    """Return whether text holds white space, control characters or a backslash."""
+    return any(
+        char.isspace() or char == "\\" or unicodedata.category(char)[0] == "C"
+        for char in text
+    )
 
 
 def normalize_url(text: str) -> str:
@@ -202,29 +236,55 @@ def normalize_url(text: str) -> str:
     text = text.strip()
     if not text:
         raise InvalidURLError("The server address is empty")
+    if _has_forbidden_characters(text):
+        raise InvalidURLError("The server address contains spaces or backslashes")
     if "://" not in text:
         text = f"http://{text}"
     try:
         url = URL(text)
-        port = url.port
-    except ValueError as err:
+        port, host = url.port, url.raw_host
+        if host is None or not _valid_host(host):
+            raise InvalidURLError(f"'{url.host}' is not a valid host name")
+        path = url.path.rstrip("/")
+        if path.lower().endswith(STATUS_PATH):
+            path = path[: -len(STATUS_PATH)]
+        base = URL.build(scheme=url.scheme, host=host, port=port, path=path)
+    except (ValueError, UnicodeError) as err:
+        if isinstance(err, InvalidURLError):
+            raise
         raise InvalidURLError(f"The server address is not a valid URL: {err}") from err
     if url.scheme not in ("http", "https"):
         raise InvalidURLError(f"Unsupported scheme '{url.scheme}': use http or https")
-    if not url.host:
-        raise InvalidURLError("The server address has no host name")
     if url.user is not None or url.password is not None:
-        raise InvalidURLError(
-            "The server address must not contain a user name or password; "
-            "the API token is entered separately"
-        )
+        raise InvalidURLError("The server address must not contain a user name")
     if url.query_string or url.fragment:
         raise InvalidURLError("The server address must not contain '?' or '#' parts")
-    path = url.path.rstrip("/")
-    if path.lower().endswith(STATUS_PATH):
-        path = path[: -len(STATUS_PATH)]
-    base = URL.build(scheme=url.scheme, host=url.host, port=port, path=path)
     return str(base).rstrip("/")
+
+
+def _valid_host(host: str) -> bool:
+    """Return whether an (IDNA-encoded) host is an IP address or a DNS name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        # One trailing dot is the DNS root; more are an empty label.
+        labels = host.removesuffix(".").split(".")
+        valid = all(_HOST_LABEL.fullmatch(label) for label in labels)
+        if len(host) > MAX_HOST_LENGTH or not valid:
+            return False
+        # Decoding checks the punycode of internationalized labels.
+        host.encode("ascii").decode("idna")
+    return True
+
+
+def normalize_token(text: str) -> str:
+    """Return the API token without surrounding white space, or raise."""
+    token = text.strip()
+    if not token:
+        raise InvalidTokenError("The API token is empty")
+    if _has_forbidden_characters(token) or not token.isascii():
+        raise InvalidTokenError("The API token contains spaces or control characters")
+    return token
 
 
 def exposes_token(url: str) -> bool:
@@ -233,7 +293,7 @@ def exposes_token(url: str) -> bool:
     True for plain http to a public IP address or to a host name that is not
     one of the names local networks use; names are not resolved.
     """
-    base = URL(normalize_url(url))
+    base = URL(url)
     host = base.host or ""
     if base.scheme == "https":
         return False
@@ -246,30 +306,59 @@ def exposes_token(url: str) -> bool:
     return address.is_global
 
 
+def token_pattern(token: str) -> re.Pattern[str]:
+    """Match the token in any escaping a server could echo it back in.
+
+    Each character may appear literally, percent-encoded (also repeatedly),
+    as a JSON, JavaScript or Python escape, or as an HTML character reference,
+    independently of its neighbours.
+    """
+    parts = []
+    for char in token:
+        code = ord(char)
+        forms = [
+            re.escape(char),
+            f"%(?:25)*{code:02x}",
+            rf"\\u{code:04x}",
+            rf"\\x{code:02x}",
+            f"&#0*{code};",
+            f"&#x0*{code:x};",
+        ]
+        # A backslash before a letter or digit never stands for it ("\t" is a
+        # tab), and is often a path separator that must stay.
+        if not char.isalnum():
+            forms.append(rf"\\{re.escape(char)}")
+        # HTML5 names too: PHP's htmlentities writes "/" as &sol;, "=" as &equals;.
+        forms.extend(
+            f"&{name}"
+            for name, value in html5.items()
+            if value == char and name.endswith(";")
+        )
+        parts.append(f"(?:{'|'.join(forms)})")
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
 class MediaScribeClient:
     """Talk to one MediaScribe server."""
 
     def __init__(
         self,
-        session: aiohttp.ClientSession | None,
+        session: aiohttp.ClientSession,
         url: str,
         token: str,
         *,
         request_timeout: float = 10.0,
     ) -> None:
-        """Prepare a client; a session passed in is shared and never closed here."""
+        """Prepare a client on a session that the caller owns."""
         self._session = session
-        self._close_session = False
-        if not token:
-            raise ValueError("An API token is required")
         self._base = URL(normalize_url(url))
         self._token = token
-        # Built once: every poll sends the same request.
+        self._token_pattern = token_pattern(token)
         self._url = self._base.with_path(self._base.path.rstrip("/") + STATUS_PATH)
         self._headers = {
             "Accept": "application/json",
+            "Accept-Encoding": "identity",
             "Authorization": f"Bearer {token}",
-            "User-Agent": USER_AGENT,
         }
         self.request_timeout = request_timeout
 
@@ -282,13 +371,15 @@ class MediaScribeClient:
         """Return the normalized base URL."""
         return str(self._base)
 
+    def scrub(self, text: str) -> str:
+        """Return text with the token removed in every form it could take."""
+        return self._token_pattern.sub("***", text)
+
     async def get_status(self) -> Status:
         """Read the current status."""
         status = await self._request("GET")
         if status is None:
-            raise MediaScribeResponseError(
-                "The server answered the status request with no body"
-            )
+            raise MediaScribeResponseError("The server answered with no status")
         return status
 
     async def start(self) -> Status | None:
@@ -306,10 +397,18 @@ class MediaScribeClient:
     async def _request(
         self, method: str, payload: dict[str, str] | None = None
     ) -> Status | None:
-        """Send one request and return the status document it carries, if any."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-            self._close_session = True
+        """Send one request; every error it raises has the token scrubbed."""
+        try:
+            return await self._exchange(method, payload)
+        except MediaScribeError as err:
+            err.args = tuple(self.scrub(str(arg)) for arg in err.args)
+            if isinstance(err, MediaScribeResponseError):
+                err.excerpt = _excerpt(self.scrub(err.excerpt))
+            raise
+
+    async def _exchange(
+        self, method: str, payload: dict[str, str] | None
+    ) -> Status | None:
         try:
             async with asyncio.timeout(self.request_timeout):
                 async with self._session.request(
@@ -318,117 +417,168 @@ class MediaScribeClient:
                     json=payload,
                     headers=self._headers,
                     allow_redirects=False,
+                    auto_decompress=False,
                 ) as response:
-                    body = await _read_bounded(response, self._token)
-        except TimeoutError as err:
+                    body = await _read_bounded(response)
+        except TimeoutError:
             raise MediaScribeTimeoutError(
                 f"{self._base} did not answer within {self.request_timeout:g} seconds"
-            ) from err
+            ) from None
         except aiohttp.ClientConnectorCertificateError as err:
             raise MediaScribeCertificateError(
                 f"{self._base} presented a TLS certificate that could not be "
                 f"verified: {err.certificate_error}"
-            ) from err
-        except (aiohttp.ClientError, socket.gaierror, OSError) as err:
+            ) from None
+        except aiohttp.ClientConnectorDNSError as err:
+            raise MediaScribeHostNotFoundError(
+                f"The host name of {self._base} does not resolve: {err.os_error}"
+            ) from None
+        except (aiohttp.ClientError, OSError) as err:
             raise MediaScribeConnectionError(
                 f"Cannot reach {self._base}: {type(err).__name__}: {err}"
-            ) from err
-        return _parse(response, body, self._token, expect_status=method == "GET")
-
-    async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self._session is not None and self._close_session:
-            await self._session.close()
-
-    async def __aenter__(self) -> Self:
-        """Use the client as an async context manager."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close what the client opened."""
-        await self.close()
+            ) from None
+        return _parse(response, body, self.scrub, expect_status=method == "GET")
 
 
-async def _read_bounded(response: aiohttp.ClientResponse, token: str) -> bytes:
-    """Read the body, refusing one larger than any status document could be."""
+async def _read_bounded(response: aiohttp.ClientResponse) -> str:
+    """Read and inflate the body, refusing one larger than a status could be."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise MediaScribeResponseError(
-                f"The server sent more than {MAX_BODY_BYTES // 1024} KiB; "
-                "that is not a status document",
-                status=response.status,
-                excerpt=_excerpt(_text(b"".join(chunks), token)),
-            )
+            raise _too_large(response.status)
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    encodings = response.headers.get("Content-Encoding", "identity").lower()
+    for encoding in reversed([e.strip() for e in encodings.split(",")]):
+        # An empty answer (a 204) has nothing to inflate, whatever it claims.
+        if encoding in ("identity", "") or not body:
+            continue
+        if (factory := _DECOMPRESSORS.get(encoding)) is None:
+            raise MediaScribeResponseError(
+                f"The server compressed its answer with '{encoding}', which this "
+                "client does not decode",
+                status=response.status,
+            )
+        inflater = factory()
+        try:
+            body = inflater.decompress(body, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            raise _corrupt(encoding, response.status) from None
+        if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+            raise _too_large(response.status)
+        # A stream cut short inflates without complaint to what it has so far.
+        if not inflater.eof:
+            raise _corrupt(encoding, response.status)
+    return body.decode(errors="replace")
+
+
+def _corrupt(encoding: str, status: int) -> MediaScribeResponseError:
+    return MediaScribeResponseError(
+        f"The server's {encoding} answer is corrupt", status=status
+    )
+
+
+def _too_large(status: int) -> MediaScribeResponseError:
+    return MediaScribeResponseError(
+        f"The server sent more than {MAX_BODY_BYTES // 1024} KiB; "
+        "that is not a status document",
+        status=status,
+    )
 
 
 def _parse(
-    response: aiohttp.ClientResponse, body: bytes, token: str, *, expect_status: bool
+    response: aiohttp.ClientResponse,
+    body: str,
+    scrub: Callable[[str], str],
+    *,
+    expect_status: bool,
 ) -> Status | None:
-    """Map an HTTP response to a status, None, or the matching error."""
+    """Map an HTTP response to a status, None, or the matching error.
+
+    Errors carry the raw body; the caller scrubs the token from them.
+    """
     status = response.status
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         raise MediaScribeAuthenticationError(
             f"The server rejected the API token (HTTP {status})"
         )
     if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST:
-        location = _scrub(response.headers.get("Location", "nowhere"), token)
+        location = response.headers.get("Location", "nowhere")
         raise MediaScribeResponseError(
-            f"The server redirected (HTTP {status}) to {location}; "
-            "use that address as the server URL if you trust it",
+            f"The server redirected (HTTP {status}) to {location}",
             status=status,
-            excerpt=_excerpt(_text(body, token)),
+            excerpt=body,
         )
     if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
-        text = _text(body, token)
-        raise MediaScribeResponseError(
-            f"The server answered HTTP {status}{_error_detail(text)}",
+        kind: type[MediaScribeResponseError] = MediaScribeResponseError
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            kind = MediaScribeBusyError
+        elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            kind = MediaScribeServerError
+        raise kind(
+            f"The server answered HTTP {status}{_error_detail(body)}",
             status=status,
-            excerpt=_excerpt(text),
+            excerpt=body,
+            retry_after=_retry_after(response.headers.get("Retry-After")),
         )
     if not body.strip():
         return None
     try:
-        data = json.loads(body)
-    except ValueError as err:
-        raise MediaScribeResponseError(
-            "The server's answer is not JSON",
-            status=status,
-            excerpt=_excerpt(_text(body, token)),
-        ) from err
-    # A command may be acknowledged with any small JSON; only a document that
-    # looks like a status is treated as one (and then it must be valid).
-    if not expect_status and not (isinstance(data, dict) and "siteName" in data):
-        return None
-    try:
+        # Scrubbed once decoded, so that no JSON escape hides the token and no
+        # replacement breaks the JSON: an echoed token must not reach a state
+        # (site or preset name, path) either.
+        data = json.loads(
+            body,
+            parse_constant=_refuse_constant,
+            object_hook=lambda obj: {
+                key: scrub(value) if isinstance(value, str) else value
+                for key, value in obj.items()
+            },
+        )
+        # A command may be acknowledged with any small JSON; only a document
+        # that looks like a status is treated as one (and then it must be valid).
+        if not expect_status and not (isinstance(data, dict) and "siteName" in data):
+            return None
         return Status.from_dict(data)
     except MediaScribeResponseError as err:
-        err.status = status
-        err.excerpt = _scrub(err.excerpt, token)
+        err.status, err.excerpt = status, body
         raise
+    except (ValueError, TypeError, RecursionError) as err:
+        raise MediaScribeResponseError(
+            f"The server's answer is not a status document ({type(err).__name__})",
+            status=status,
+            excerpt=body,
+        ) from None
 
 
-def _text(body: bytes, token: str) -> str:
-    """Decode a body for an error message, without the token."""
-    return _scrub(body.decode(errors="replace"), token)
+def _refuse_constant(name: str) -> None:
+    """Refuse NaN and Infinity, which Python's json accepts but JSON has not."""
+    raise ValueError(f"{name} is not JSON")
 
 
-def _scrub(text: str, token: str) -> str:
-    """Remove the token from text, also where JSON encoding escaped it."""
-    for form in {token, json.dumps(token)[1:-1]}:
-        text = text.replace(form, "***")
-    return text
+def _retry_after(value: str | None) -> float | None:
+    """Return the pause a Retry-After header asks for, within a sane bound."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    if math.isnan(seconds):
+        return None
+    return min(max(seconds, 1.0), MAX_RETRY_AFTER)
 
 
 def _error_detail(text: str) -> str:
     """Return the server's own error message, when it sent one as JSON."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     if isinstance(data, dict) and isinstance(message := data.get("error"), str):
         return f": {_excerpt(message)}"

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import (
-    ConfigFlow,
-    ConfigFlowResult,
-)
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
@@ -18,37 +16,52 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .api import (
+    InvalidTokenError,
     InvalidURLError,
     MediaScribeAuthenticationError,
+    MediaScribeBusyError,
     MediaScribeCertificateError,
     MediaScribeClient,
     MediaScribeConnectionError,
-    MediaScribeResponseError,
+    MediaScribeError,
+    MediaScribeHostNotFoundError,
+    MediaScribeServerError,
     Status,
+    normalize_token,
     normalize_url,
 )
 from .const import DOMAIN, LOGGER
-from .entity import async_migrate_unique_ids
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# The form error for each client error, most specific first: (field, key).
+CLIENT_ERRORS: tuple[tuple[type[MediaScribeError], str, str], ...] = (
+    (MediaScribeAuthenticationError, CONF_API_TOKEN, "invalid_auth"),
+    (MediaScribeCertificateError, CONF_VERIFY_SSL, "invalid_certificate"),
+    (MediaScribeHostNotFoundError, CONF_URL, "host_not_found"),
+    (MediaScribeConnectionError, "base", "cannot_connect"),
+    (MediaScribeBusyError, "base", "server_busy"),
+    (MediaScribeServerError, "base", "server_error"),
+    (MediaScribeError, "base", "invalid_response"),
+)
 
 
-def _server_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+def _server_schema(*, token_required: bool) -> vol.Schema:
     """Build the form for a server's URL, token and certificate check."""
+    token = vol.Required if token_required else vol.Optional
     return vol.Schema(
         {
-            vol.Required(CONF_URL, default=defaults.get(CONF_URL, "")): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.URL)
-            ),
-            vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
-            vol.Required(
-                CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)
-            ): bool,
+            vol.Required(CONF_URL): URL_SELECTOR,
+            token(CONF_API_TOKEN): TOKEN_SELECTOR,
+            vol.Required(CONF_VERIFY_SSL, default=True): bool,
         }
     )
+
+
+REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
 
 
 class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -56,45 +69,51 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
-    async def _async_try_connect(
-        self, url: str, token: str, *, verify_ssl: bool
-    ) -> tuple[Status | None, dict[str, str]]:
-        """Read the status live; return it or the form errors that explain why not."""
-        client = MediaScribeClient(
-            async_get_clientsession(self.hass, verify_ssl=verify_ssl), url, token
-        )
+    async def _async_check(
+        self,
+        user_input: Mapping[str, Any],
+        entry: ConfigEntry | None = None,
+        *,
+        keep_token: bool = False,
+    ) -> tuple[dict[str, Any], Status | None, dict[str, str]]:
+        """Clean the input, refuse a server set up already, read its status."""
+        token = str(user_input.get(CONF_API_TOKEN) or "")
+        data = {**(entry.data if entry else {}), **user_input}
+        errors: dict[str, str] = {}
         try:
-            return await client.get_status(), {}
-        except MediaScribeAuthenticationError:
-            return None, {CONF_API_TOKEN: "invalid_auth"}
-        except MediaScribeCertificateError as err:
-            LOGGER.debug("Certificate of %s not trusted: %s", url, err)
-            return None, {CONF_VERIFY_SSL: "invalid_certificate"}
-        except MediaScribeConnectionError as err:
-            LOGGER.debug("Cannot connect to %s: %s", url, err)
-            return None, {"base": "cannot_connect"}
-        except MediaScribeResponseError as err:
-            LOGGER.debug("Unexpected answer from %s: %s", url, err)
-            return None, {"base": "invalid_response"}
-        except Exception:  # noqa: BLE001 - the form must always offer a retry
-            LOGGER.exception("Unexpected error while checking %s", url)
-            return None, {"base": "unknown"}
-
-    async def _async_check_server(
-        self, user_input: dict[str, Any], current_unique_id: str | None = None
-    ) -> tuple[str, Status | None, dict[str, str]]:
-        """Normalize the URL, refuse a server set up already, read its status."""
-        try:
-            url = normalize_url(user_input[CONF_URL])
+            data[CONF_URL] = normalize_url(data[CONF_URL])
         except InvalidURLError:
-            return "", None, {CONF_URL: "invalid_url"}
-        if url != current_unique_id:
-            await self.async_set_unique_id(url)
-            self._abort_if_unique_id_configured()
-        status, errors = await self._async_try_connect(
-            url, user_input[CONF_API_TOKEN], verify_ssl=user_input[CONF_VERIFY_SSL]
+            errors[CONF_URL] = "invalid_url"
+        if entry is not None and keep_token and not token.strip():
+            data[CONF_API_TOKEN] = entry.data[CONF_API_TOKEN]
+        else:
+            try:
+                data[CONF_API_TOKEN] = normalize_token(token)
+            except InvalidTokenError:
+                errors[CONF_API_TOKEN] = "invalid_token"
+        if errors:
+            return data, None, errors
+        for other in self._async_current_entries(include_ignore=False):
+            if other is not entry and other.data.get(CONF_URL) == data[CONF_URL]:
+                raise AbortFlow("already_configured")
+        client = MediaScribeClient(
+            async_get_clientsession(self.hass, verify_ssl=data[CONF_VERIFY_SSL]),
+            data[CONF_URL],
+            data[CONF_API_TOKEN],
         )
-        return url, status, errors
+        try:
+            return data, await client.get_status(), {}
+        except MediaScribeError as err:
+            LOGGER.debug("Checking %s failed: %s", data[CONF_URL], err)
+            field, key = next(
+                (field, key)
+                for kind, field, key in CLIENT_ERRORS
+                if isinstance(err, kind)
+            )
+            return data, None, {field: key}
+        except Exception:  # noqa: BLE001 - the form must always offer a retry
+            LOGGER.exception("Unexpected error while checking %s", data[CONF_URL])
+            return data, None, {"base": "unknown"}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -102,14 +121,14 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the server and check it answers with this token."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            url, status, errors = await self._async_check_server(user_input)
+            data, status, errors = await self._async_check(user_input)
             if status is not None:
-                return self.async_create_entry(
-                    title=status.site_name, data={**user_input, CONF_URL: url}
-                )
+                return self.async_create_entry(title=status.site_name, data=data)
         return self.async_show_form(
             step_id="user",
-            data_schema=_server_schema(user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(
+                _server_schema(token_required=True), user_input
+            ),
             errors=errors,
         )
 
@@ -126,18 +145,17 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            status, errors = await self._async_try_connect(
-                entry.data[CONF_URL],
-                user_input[CONF_API_TOKEN],
-                verify_ssl=entry.data[CONF_VERIFY_SSL],
-            )
+            data, status, errors = await self._async_check(user_input, entry)
+            # The form shows only the token; other fields' errors go on top.
+            errors = {
+                (key if key == CONF_API_TOKEN else "base"): value
+                for key, value in errors.items()
+            }
             if status is not None:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_TOKEN: user_input[CONF_API_TOKEN]}
-                )
+                return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR}),
+            data_schema=self.add_suggested_values_to_schema(REAUTH_SCHEMA, user_input),
             description_placeholders={"name": entry.title, "url": entry.data[CONF_URL]},
             errors=errors,
         )
@@ -149,17 +167,17 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            url, status, errors = await self._async_check_server(
-                user_input, entry.unique_id
+            data, status, errors = await self._async_check(
+                user_input, entry, keep_token=True
             )
             if status is not None:
-                if url != entry.unique_id:
-                    async_migrate_unique_ids(self.hass, entry, url)
-                return self.async_update_reload_and_abort(
-                    entry, unique_id=url, data={**user_input, CONF_URL: url}
-                )
+                return self.async_update_reload_and_abort(entry, data=data)
+        # The stored token is never sent back to the browser.
+        shown = {k: v for k, v in entry.data.items() if k != CONF_API_TOKEN}
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_server_schema(user_input or entry.data),
+            data_schema=self.add_suggested_values_to_schema(
+                _server_schema(token_required=False), {**shown, **(user_input or {})}
+            ),
             errors=errors,
         )

@@ -1,9 +1,9 @@
-"""Poll a MediaScribe server and run commands against it."""
+"""Poll a MediaScribe server and run verified commands against it."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -16,13 +16,25 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     MediaScribeAuthenticationError,
+    MediaScribeBusyError,
     MediaScribeCertificateError,
     MediaScribeClient,
     MediaScribeConnectionError,
     MediaScribeError,
+    MediaScribeHostNotFoundError,
+    MediaScribeServerError,
     Status,
 )
-from .const import DOMAIN, LOGGER, REQUEST_TIMEOUT, SCAN_INTERVAL
+from .const import (
+    DOMAIN,
+    LOGGER,
+    REQUEST_TIMEOUT,
+    RETRY_DELAY,
+    SCAN_INTERVAL,
+    VERIFY_INTERVAL,
+    VERIFY_WINDOW,
+)
+from .data import MediaScribeData, build_data, file_name
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -31,13 +43,9 @@ if TYPE_CHECKING:
 
 type MediaScribeConfigEntry = ConfigEntry[MediaScribeCoordinator]
 
-# Polls and whole-second positions jitter the estimated start by about a
-# second; a larger jump means the server's clock or counter really moved.
-START_TOLERANCE = timedelta(seconds=3)
 
-
-class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
-    """Keep the status of one MediaScribe server."""
+class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
+    """Keep the status of one MediaScribe server and send it commands."""
 
     config_entry: MediaScribeConfigEntry
 
@@ -57,111 +65,183 @@ class MediaScribeCoordinator(DataUpdateCoordinator[Status]):
             entry.data[CONF_API_TOKEN],
             request_timeout=REQUEST_TIMEOUT,
         )
-        self.recording_started: datetime | None = None
-        # Polls and commands take turns so a poll that began before a command
-        # can never overwrite the state that command confirmed.
-        self._io_lock = asyncio.Lock()
+        # Commands take turns with each other; polls never wait for them.
+        self._command_lock = asyncio.Lock()
+        # Counts commands, so a poll can tell that one ran while it was reading.
+        self._commands = 0
+        self._poll_failures = 0
 
-    async def _async_update_data(self) -> Status:
-        """Read the status, retrying once before reporting a failure."""
-        async with self._io_lock:
-            try:
-                status = await self._read_status()
-            except MediaScribeAuthenticationError as err:
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="invalid_auth"
-                ) from err
-            except MediaScribeError as err:
-                raise UpdateFailed(
-                    translation_domain=DOMAIN,
-                    translation_key=_error_key(err),
-                    translation_placeholders={"error": str(err)},
-                ) from err
-        self._observe(status)
-        return status
-
-    async def _read_status(self) -> Status:
-        """Read the status; a failure other than authentication gets one retry."""
+    async def _async_update_data(self) -> MediaScribeData:
+        """Read the status; one dropped connection is retried before it shows."""
+        commands = self._commands
         try:
-            return await self.client.get_status()
-        except MediaScribeAuthenticationError:
-            raise
-        except MediaScribeError as err:
-            LOGGER.debug("Status request failed, retrying once: %s", err)
-        return await self.client.get_status()
-
-    async def async_command(
-        self, command: Callable[[], Awaitable[Status | None]]
-    ) -> Status:
-        """Run a command and publish the state the server confirms.
-
-        Raises a translated HomeAssistantError when the command fails; the
-        entities then show what the server reports, never a guess.
-        """
-        try:
-            async with self._io_lock:
-                status = await command()
-                if status is None:
-                    status = await self.client.get_status()
+            status = await self.client.get_status()
         except MediaScribeAuthenticationError as err:
-            self.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
+            raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        except MediaScribeConnectionError as err:
-            # The command may or may not have reached the server: show the
-            # entities unavailable until a poll tells the truth.
-            self.async_set_update_error(err)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
         except MediaScribeError as err:
-            # Refused, or answered with something unreadable: the server may
-            # still have acted, so read back what it now reports.
-            await self.async_refresh()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        self._observe(status)
-        self.async_set_updated_data(status)
-        return status
-
-    def _observe(self, status: Status) -> None:
-        """Derive what outlives one status: the start time and the device name."""
-        if status.recording is None:
-            self.recording_started = None
-        else:
-            estimate = (
-                dt_util.utcnow() - timedelta(seconds=status.recording.position)
-            ).replace(microsecond=0)
-            previous = self.data.recording if self.data else None
+            if self.data is not None and self._outdated(commands):
+                return self.data
+            self._poll_failures += 1
             if (
-                self.recording_started is None
-                or previous is None
-                or previous.path != status.recording.path
-                or abs(estimate - self.recording_started) > START_TOLERANCE
+                self.last_update_success
+                and self._poll_failures == 1
+                and isinstance(err, MediaScribeConnectionError)
             ):
-                self.recording_started = estimate
-        if self.data is not None and self.data.site_name == status.site_name:
-            return
+                LOGGER.debug("Status request failed, asking again soon: %s", err)
+                self.update_interval = RETRY_DELAY
+                return self.data
+            self.update_interval = SCAN_INTERVAL
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=_error_key(err),
+                translation_placeholders={"error": str(err)},
+                retry_after=getattr(err, "retry_after", None),
+            ) from err
+        if self.data is not None and self._outdated(commands):
+            # A command ran meanwhile and published what the server confirmed.
+            return self.data
+        return self._next_data(status)
+
+    def _outdated(self, commands: int) -> bool:
+        """Return whether a command started since a poll began or still runs."""
+        return commands != self._commands or self._command_lock.locked()
+
+    def _next_data(
+        self, status: Status, *, stop_requested: bool = False
+    ) -> MediaScribeData:
+        """Build the next snapshot from a status the server just sent."""
+        self._poll_failures = 0
+        self.update_interval = SCAN_INTERVAL
+        if self.data is not None and self.data.status.site_name != status.site_name:
+            self._async_rename_device(status.site_name)
+        return build_data(
+            status, self.data, dt_util.utcnow(), stop_requested=stop_requested
+        )
+
+    def _async_rename_device(self, site_name: str) -> None:
+        """Follow a renamed site; entity ids stay."""
         registry = dr.async_get(self.hass)
-        # One device per entry; looked up by entry because the lookup by
-        # identifiers is deprecated in newer Home Assistant releases.
         for device in dr.async_entries_for_config_entry(
             registry, self.config_entry.entry_id
         ):
-            if device.name != status.site_name:
-                registry.async_update_device(device.id, name=status.site_name)
+            registry.async_update_device(device.id, name=site_name)
+
+    async def async_start(self) -> None:
+        """Start recording and confirm that the server records."""
+        await self._async_command(
+            self.client.start, lambda status: status.recording is not None, "start"
+        )
+
+    async def async_stop(self) -> None:
+        """Stop recording and confirm that the server stopped."""
+        await self._async_command(
+            self.client.stop, lambda status: status.recording is None, "stop"
+        )
+
+    async def async_select_preset(self, option: str) -> None:
+        """Switch to the preset behind an option and confirm it is active."""
+        preset_id = self.data.options[option]
+        await self._async_command(
+            partial(self.client.set_active_preset, preset_id),
+            lambda status: status.active_preset_id == preset_id,
+            "preset",
+            {"option": option},
+        )
+
+    async def _async_command(
+        self,
+        send: Callable[[], Awaitable[Status | None]],
+        confirmed: Callable[[Status], bool],
+        name: str,
+        placeholders: dict[str, str] | None = None,
+    ) -> None:
+        """Send a command, read back until the server shows its effect, publish.
+
+        Raises a translated HomeAssistantError unless the server confirms the
+        command within VERIFY_WINDOW; the entities show what it reports.
+        """
+        async with self._command_lock:
+            self._commands += 1
+            try:
+                status = await self._async_send_and_read_back(send, confirmed)
+            except MediaScribeError as err:
+                raise await self._async_command_error(err) from err
+            self.async_set_updated_data(
+                self._next_data(status, stop_requested=name == "stop")
+            )
+        if not confirmed(status):
+            recording = status.recording
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=f"{name}_not_confirmed",
+                translation_placeholders={
+                    "seconds": f"{VERIFY_WINDOW:g}",
+                    "file": file_name(recording.path) if recording else "",
+                    "preset": self.data.active_option or "",
+                    **(placeholders or {}),
+                },
+            )
+
+    async def _async_send_and_read_back(
+        self,
+        send: Callable[[], Awaitable[Status | None]],
+        confirmed: Callable[[Status], bool],
+    ) -> Status:
+        """Return the first status that confirms the command, or the last one read."""
+        status = await send()
+        if status is None:
+            status = await self.client.get_status()
+        for _ in range(round(VERIFY_WINDOW / VERIFY_INTERVAL)):
+            if confirmed(status):
+                break
+            await asyncio.sleep(VERIFY_INTERVAL)
+            status = await self.client.get_status()
+        return status
+
+    async def _async_command_error(self, err: MediaScribeError) -> HomeAssistantError:
+        """Return the error to raise for a failed command, after showing the truth."""
+        if isinstance(err, MediaScribeAuthenticationError):
+            self.config_entry.async_start_reauth(self.hass)
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            )
+        if isinstance(err, MediaScribeConnectionError):
+            # The command may or may not have reached the server: show the
+            # entities unavailable until a poll tells the truth.
+            self.async_set_update_error(err)
+        elif not isinstance(err, MediaScribeBusyError):
+            # Refused, or answered with something unreadable: the server may
+            # still have acted, so show what it now reports.
+            try:
+                self.async_set_updated_data(
+                    self._next_data(await self.client.get_status())
+                )
+            except MediaScribeError as read_err:
+                self.async_set_update_error(read_err)
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=_error_key(err, command=True),
+            translation_placeholders={"error": str(err)},
+        )
+
+    async def async_shutdown(self) -> None:
+        """Stop polling; let a command in flight finish before a reload reads."""
+        await super().async_shutdown()
+        async with self._command_lock:
+            pass
 
 
-def _error_key(err: MediaScribeError) -> str:
+def _error_key(err: MediaScribeError, *, command: bool = False) -> str:
     """Return the translation key that explains a client error."""
-    if isinstance(err, MediaScribeCertificateError):
-        return "invalid_certificate"
-    if isinstance(err, MediaScribeConnectionError):
-        return "cannot_connect"
-    return "invalid_response"
+    for kind, key in (
+        (MediaScribeCertificateError, "invalid_certificate"),
+        (MediaScribeHostNotFoundError, "host_not_found"),
+        (MediaScribeConnectionError, "cannot_connect"),
+        (MediaScribeBusyError, "server_busy"),
+        (MediaScribeServerError, "server_error"),
+    ):
+        if isinstance(err, kind):
+            return key
+    return "command_failed" if command else "invalid_response"

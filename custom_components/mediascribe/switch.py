@@ -35,12 +35,12 @@ class MediaScribeRecordingSwitch(MediaScribeEntity, SwitchEntity):
     @property
     def is_on(self) -> bool:
         """Return whether the server reports a recording in progress."""
-        return self.coordinator.data.is_recording
+        return self.coordinator.data.status.recording is not None
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Start recording."""
-        await self.coordinator.async_command(self.coordinator.client.start)
+        await self.coordinator.async_start()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop recording."""
-        await self.coordinator.async_command(self.coordinator.client.stop)
+        await self.coordinator.async_stop()

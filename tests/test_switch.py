@@ -1,0 +1,199 @@
+"""Tests for the recording switch: confirmed start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+import itertools
+from typing import TYPE_CHECKING
+from unittest.mock import patch
+
+from homeassistant.const import (
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
+
+from custom_components.mediascribe.api import MediaScribeTimeoutError
+from custom_components.mediascribe.const import DOMAIN
+from simulator import Fault
+
+from .conftest import SWITCH, call, poll, state
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
+
+    from simulator import MediaScribeSimulator
+
+
+@pytest.fixture(autouse=True)
+def only_switch() -> Generator[None]:
+    """Set up the switch platform alone."""
+    with patch("custom_components.mediascribe.PLATFORMS", [Platform.SWITCH]):
+        yield
+
+
+async def test_switch_entity(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The switch's state and registry entry."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("put_response", ["status", "ack", "empty"])
+async def test_start_and_stop_are_confirmed(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, put_response: str
+) -> None:
+    """The call returns with the state the server confirms, whatever it answers."""
+    simulator.put_response = put_response  # type: ignore[assignment]
+    await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert simulator.is_recording
+    assert state(hass, SWITCH) == STATE_ON
+    await call(hass, "switch", SERVICE_TURN_OFF, SWITCH)
+    assert not simulator.is_recording
+    assert state(hass, SWITCH) == STATE_OFF
+    assert [r.body for r in simulator.requests if r.method == "PUT"] == [
+        {"action": "start"},
+        {"action": "stop"},
+    ]
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("put_response", ["status", "ack", "empty"])
+@pytest.mark.parametrize(
+    ("recording", "service", "key"),
+    [
+        (False, SERVICE_TURN_ON, "start_not_confirmed"),
+        (True, SERVICE_TURN_OFF, "stop_not_confirmed"),
+    ],
+)
+async def test_ignored_command_fails_and_shows_truth(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    put_response: str,
+    recording: bool,
+    service: str,
+    key: str,
+) -> None:
+    """A server that acknowledges but ignores a command makes the call fail."""
+    if recording:
+        simulator.start_recording()
+    simulator.put_response = put_response  # type: ignore[assignment]
+    simulator.action_change = "ignore"
+    await hass.config_entries.async_entries(DOMAIN)[0].runtime_data.async_refresh()
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", service, SWITCH)
+    assert err.value.translation_key == key
+    assert state(hass, SWITCH) == (STATE_ON if recording else STATE_OFF)
+    # The server was read back until the window closed, not only once.
+    assert sum(r.method == "GET" for r in simulator.requests) > 3
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_slow_server_confirms_within_window(
+    hass: HomeAssistant, simulator: MediaScribeSimulator
+) -> None:
+    """A start that takes effect a moment later succeeds once read back."""
+    start = dt_util.utcnow()
+    ticks = itertools.count()
+    # Each status the server builds is one second later than the previous one.
+    simulator._clock = lambda: start + timedelta(seconds=next(ticks))
+    simulator.action_delay = 2.5
+    await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert state(hass, SWITCH) == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        (Fault(status=400, body=b'{"error": "not now"}', count=1), "command_failed"),
+        (Fault(status=200, body=b'{"siteName": 5}', count=1), "command_failed"),
+        (Fault(status=404, body=b"<html>login</html>", count=1), "command_failed"),
+        (Fault(status=429, headers={"Retry-After": "3"}, count=1), "server_busy"),
+        (Fault(status=500, count=1), "server_error"),
+        (Fault(status=503, count=1), "server_error"),
+    ],
+)
+async def test_refused_command(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, fault: Fault, key: str
+) -> None:
+    """A refused or unreadable answer fails the call with its own message."""
+    simulator.add_fault(fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert err.value.translation_key == key
+    # Nothing was started, and the entity says so.
+    assert state(hass, SWITCH) == STATE_OFF
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_connection_lost_during_command(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A command that may or may not have arrived shows unavailable until a poll."""
+    simulator.add_fault(Fault(drop=True))
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert err.value.translation_key == "cannot_connect"
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE
+    simulator.clear_faults()
+    # The first poll may meet the connection the server dropped.
+    for _ in range(2):
+        await poll(hass, freezer)
+    assert state(hass, SWITCH) == STATE_OFF
+
+
+async def test_command_never_waits_for_a_poll(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A poll stuck on a silent server neither delays nor overwrites a command."""
+    coordinator = init_integration.runtime_data
+    release = asyncio.Event()
+
+    async def stuck() -> None:
+        await release.wait()
+        raise MediaScribeTimeoutError("no answer")
+
+    with patch.object(coordinator.client, "get_status", stuck):
+        poll_task = hass.async_create_task(coordinator.async_refresh())
+        await asyncio.sleep(0)
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+        assert state(hass, SWITCH) == STATE_ON
+        assert not poll_task.done()
+        release.set()
+        await poll_task
+    # The poll began before the command, so its failure is old news.
+    assert state(hass, SWITCH) == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_command_during_outage_sends_one_request(
+    hass: HomeAssistant, simulator: MediaScribeSimulator
+) -> None:
+    """During an outage a command fails after its own request, retried by nobody."""
+    simulator.add_fault(Fault(latency=30))
+    simulator.clear_requests()
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert err.value.translation_key == "cannot_connect"
+    assert [r.method for r in simulator.requests] == ["PUT"]
