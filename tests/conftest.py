@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
+from aiohttp import ThreadedResolver
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -68,6 +69,27 @@ def short_waits() -> Generator[None]:
         patch(f"{base}.REQUEST_TIMEOUT", 0.5),
         patch(f"{base}.VERIFY_WINDOW", 0.2),
         patch(f"{base}.VERIFY_INTERVAL", 0.02),
+    ):
+        yield
+
+
+class SystemResolver(ThreadedResolver):
+    """The system's resolver, closable the way Home Assistant closes its own."""
+
+    async def real_close(self) -> None:
+        """Close the resolver when Home Assistant stops."""
+        await self.close()
+
+
+@pytest.fixture
+async def system_resolver() -> AsyncGenerator[None]:
+    """Resolve host names for real, as Home Assistant does outside tests.
+
+    The harness shares one resolver across tests that belongs to another event loop.
+    """
+    with patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver",
+        return_value=SystemResolver(),
     ):
         yield
 

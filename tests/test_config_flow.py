@@ -6,7 +6,6 @@ import socket
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
-from aiohttp import ThreadedResolver
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.data_entry_flow import FlowResultType
@@ -20,7 +19,7 @@ from simulator import Fault, MediaScribeSimulator
 from .conftest import SITE_NAME, SWITCH, TOKEN, state
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Generator, Mapping
+    from collections.abc import Generator, Mapping
 
     from homeassistant.config_entries import ConfigFlowResult
     from homeassistant.core import HomeAssistant
@@ -76,27 +75,6 @@ def mock_setup_entry() -> Generator[AsyncMock]:
         "custom_components.mediascribe.async_setup_entry", return_value=True
     ) as mock:
         yield mock
-
-
-class SystemResolver(ThreadedResolver):
-    """The system's resolver, closable the way Home Assistant closes its own."""
-
-    async def real_close(self) -> None:
-        """Close the resolver when Home Assistant stops."""
-        await self.close()
-
-
-@pytest.fixture
-async def system_resolver() -> AsyncGenerator[None]:
-    """Resolve host names for real, so a name that does not exist fails as it would.
-
-    The harness shares one resolver across tests that belongs to another event loop.
-    """
-    with patch(
-        "homeassistant.helpers.aiohttp_client._async_make_resolver",
-        return_value=SystemResolver(),
-    ):
-        yield
 
 
 @pytest.fixture

@@ -5,52 +5,74 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from syrupy.filters import props
 
-from .conftest import TOKEN
+from custom_components.mediascribe.const import DOMAIN
+from simulator import Fault
+
+from .conftest import SITE_NAME, TOKEN
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
     from syrupy.assertion import SnapshotAssertion
 
     from simulator import MediaScribeSimulator
 
 
-async def test_diagnostics_redacts_token_and_address(
+async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    simulator: MediaScribeSimulator,
     init_integration: MockConfigEntry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """The dump holds the raw status but neither the token nor the server URL."""
+    """The dump holds the known fields of the status and the entry, redacted."""
     result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
-    dumped = json.dumps(result)
-    assert TOKEN not in dumped
-    assert simulator.url not in dumped
-    assert result["status"] == simulator.status_document()
-    assert result["entry"]["data"]["api_token"] == "**REDACTED**"
-    assert result["entry"]["data"]["verify_ssl"] is True
-    assert result == snapshot(exclude=props("entry_id", "created_at", "modified_at"))
+    assert result == snapshot(exclude=props("created_at", "modified_at"))
 
 
-async def test_diagnostics_after_failure(
+@pytest.mark.usefixtures("system_resolver")
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+async def test_diagnostics_hide_address_and_token_everywhere(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     simulator: MediaScribeSimulator,
-    init_integration: MockConfigEntry,
+    host: str,
 ) -> None:
-    """The last error is included with the server address removed."""
-    url = simulator.url
+    """A hostile server's echoes and a connection error leave no address or token."""
+    port = simulator.port
+    url = f"http://{host}:{port}"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=SITE_NAME,
+        data={CONF_URL: url, CONF_API_TOKEN: TOKEN, CONF_VERIFY_SSL: True},
+    )
+    simulator.add_fault(
+        Fault(
+            fields={
+                "siteName": f"Echo {TOKEN} at {url}",
+                "debug": {"token": TOKEN, "peer": host},
+                "presets": [{"id": "p", "name": f"{host}:{port}"}],
+            }
+        )
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     await simulator.stop()
-    await init_integration.runtime_data.async_refresh()
-    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    for _ in range(2):
+        await entry.runtime_data.async_refresh()
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    dumped = json.dumps(result)
     assert result["last_update_success"] is False
-    assert "UpdateFailed" in result["last_exception"]
-    assert "**REDACTED**" in result["last_exception"]
-    assert url not in json.dumps(result)
+    assert "Cannot connect" in result["last_exception"]
+    assert "debug" not in result["status"]
+    for secret in (TOKEN, host, "127.0.0.1", str(port)):
+        assert secret not in dumped, secret

@@ -85,7 +85,8 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
                 return self.data
             self._poll_failures += 1
             if (
-                self.last_update_success
+                self.data is not None
+                and self.last_update_success
                 and self._poll_failures == 1
                 and isinstance(err, MediaScribeConnectionError)
             ):

@@ -36,7 +36,7 @@ async def async_get_config_entry_diagnostics(
 
     def scrub(value: Any) -> Any:
         if isinstance(value, dict):
-            return {key: scrub(item) for key, item in value.items()}
+            return {scrub(key): scrub(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
             return [scrub(item) for item in value]
         if not isinstance(value, str):

@@ -1,0 +1,300 @@
+"""Tests for recording health: the Recording event entity and the problem sensor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
+
+from homeassistant.components.event import ATTR_EVENT_TYPE
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    snapshot_platform,
+)
+
+from .conftest import EVENT, PROBLEM, SWITCH, call, poll, state
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import Event, HomeAssistant
+    from homeassistant.helpers import entity_registry as er
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
+
+    from simulator import MediaScribeSimulator
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms these tests need: health, and the switch to cause it."""
+    return [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SWITCH]
+
+
+@pytest.fixture(autouse=True)
+def limit_platforms(platforms: list[Platform]) -> Generator[None]:
+    """Set up only the platforms a test needs."""
+    with patch("custom_components.mediascribe.PLATFORMS", platforms):
+        yield
+
+
+@pytest.fixture
+def fired(hass: HomeAssistant) -> list[Event]:
+    """Capture state changes, to read the recording events from."""
+    return async_capture_events(hass, EVENT_STATE_CHANGED)
+
+
+def events(captured: list[Event]) -> list[tuple[str, dict[str, Any]]]:
+    """Return the recording events fired, with their attributes.
+
+    A state restored after a reload repeats an event's time and type; it is
+    not a new event.
+    """
+    result = []
+    seen = set()
+    for event in captured:
+        new = event.data["new_state"]
+        if event.data["entity_id"] != EVENT or new is None:
+            continue
+        attributes = dict(new.attributes)
+        kind = attributes.pop(ATTR_EVENT_TYPE, None)
+        if new.state in (STATE_UNKNOWN, STATE_UNAVAILABLE) or (new.state, kind) in seen:
+            continue
+        seen.add((new.state, kind))
+        result.append((kind, attributes))
+    return result
+
+
+def types(captured: list[Event]) -> list[str]:
+    """Return the types of the recording events fired."""
+    return [kind for kind, _ in events(captured)]
+
+
+@pytest.mark.parametrize("platforms", [[Platform.EVENT]])
+async def test_event_entity(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The event entity's state and registry entry."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_started_and_stopped_from_home_assistant(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """Start and stop through the switch fire one event each, with their details."""
+    await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    for _ in range(3):
+        await poll(hass, freezer)
+    await call(hass, "switch", SERVICE_TURN_OFF, SWITCH)
+    [(started, start_attrs), (stopped, stop_attrs)] = events(fired)
+    assert started == "started"
+    assert start_attrs["preset"] == "Council Chamber"
+    assert start_attrs["file_name"].endswith(".mp4")
+    assert start_attrs["path"].endswith(start_attrs["file_name"])
+    assert stopped == "stopped"
+    assert stop_attrs["source"] == "home_assistant"
+    assert stop_attrs["duration"] == 15
+    assert stop_attrs["path"] == start_attrs["path"]
+    # The last recording stays findable after the stop.
+    assert hass.states.get(EVENT).attributes["path"] == start_attrs["path"]
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("how", ["stopped at the server", "limit reached"])
+async def test_stopped_outside_home_assistant(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+    how: str,
+) -> None:
+    """A recording that ends without a stop from Home Assistant says so."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    if how == "limit reached":
+        simulator.recording_limit = 7
+    else:
+        simulator.stop_recording()
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    assert types(fired) == ["started", "stopped"]
+    assert events(fired)[1][1]["source"] == "server"
+    assert state(hass, SWITCH) == STATE_OFF
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_stall_once_then_resume(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """A frozen position is a stall at the third poll, reported once, then resumed."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    simulator.position_frozen = True
+    for _ in range(2):
+        await poll(hass, freezer)
+        assert state(hass, PROBLEM) == STATE_OFF
+    await poll(hass, freezer)
+    assert state(hass, PROBLEM) == STATE_ON
+    assert hass.states.get(PROBLEM).attributes["reason"] == "stalled"
+    # No storm while the stall lasts.
+    for _ in range(6):
+        await poll(hass, freezer)
+    assert types(fired) == ["started", "stalled"]
+
+    simulator.position_frozen = False
+    await poll(hass, freezer)
+    assert state(hass, PROBLEM) == STATE_OFF
+    assert types(fired) == ["started", "stalled", "resumed"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_no_false_stall_from_reads_in_the_same_second(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """Many reads within one second never look like a stall."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    for _ in range(3):
+        for _ in range(5):
+            await init_integration.runtime_data.async_refresh()
+        await poll(hass, freezer, timedelta(seconds=1))
+    assert state(hass, PROBLEM) == STATE_OFF
+    assert types(fired) == ["started"]
+
+
+async def test_restart_mid_recording_no_false_events(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """After a restart the running recording is not new and the stall clock restarts."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    simulator.position_frozen = True
+    await poll(hass, freezer)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    # Four polls of a frozen position, but only two since the restart.
+    assert state(hass, PROBLEM) == STATE_OFF
+    assert types(fired) == ["started"]
+    await poll(hass, freezer)
+    assert types(fired) == ["started", "stalled"]
+
+
+async def test_last_recording_restored_after_restart(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The last stopped recording's path and duration survive a restart."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    simulator.stop_recording()
+    await poll(hass, freezer)
+    before = hass.states.get(EVENT)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    after = hass.states.get(EVENT)
+    assert after.state == before.state
+    assert after.attributes[ATTR_EVENT_TYPE] == "stopped"
+    assert after.attributes["duration"] == 10
+    assert after.attributes["path"] == before.attributes["path"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_signal_lost_and_restored_during_recording(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """Losing the signal while recording is a problem and an event, each way once."""
+    simulator.has_no_signal = True
+    await poll(hass, freezer)
+    # Without a recording, no signal is not a recording problem.
+    assert state(hass, PROBLEM) == STATE_OFF
+    simulator.has_no_signal = False
+    simulator.start_recording()
+    await poll(hass, freezer)
+    simulator.has_no_signal = True
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    assert state(hass, PROBLEM) == STATE_ON
+    assert hass.states.get(PROBLEM).attributes["reason"] == "no_signal"
+    simulator.has_no_signal = False
+    await poll(hass, freezer)
+    assert state(hass, PROBLEM) == STATE_OFF
+    assert types(fired) == ["started", "signal_lost", "signal_restored"]
+    assert all(attrs["file_name"] for _, attrs in events(fired))
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_new_recording_between_polls(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """A recording replaced by another between two polls is a stop and a start."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    simulator.stop_recording()
+    freezer.tick(timedelta(seconds=2))
+    simulator.start_recording()
+    await poll(hass, freezer)
+    [_, (stopped, stop_attrs), (started, start_attrs)] = events(fired)
+    assert (stopped, started) == ("stopped", "started")
+    assert stop_attrs["path"] != start_attrs["path"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_events_survive_an_outage_without_repeats(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+) -> None:
+    """Unavailable polls neither repeat old events nor lose the stop that happened."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    port = simulator.port
+    await simulator.stop()
+    for _ in range(3):
+        await poll(hass, freezer)
+    assert state(hass, EVENT) == STATE_UNAVAILABLE
+    simulator.stop_recording()
+    await simulator.start(port=port)
+    await poll(hass, freezer)
+    assert types(fired) == ["started", "stopped"]

@@ -1,0 +1,93 @@
+"""Tests for the recording sensors: start time and file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from unittest.mock import patch
+
+from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_UNKNOWN, Platform
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
+
+from simulator import Fault
+
+from .conftest import FILE, STARTED, poll, state
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
+
+    from simulator import MediaScribeSimulator
+
+
+@pytest.fixture(autouse=True)
+def only_sensor() -> Generator[None]:
+    """Set up the sensor platform alone."""
+    with patch("custom_components.mediascribe.PLATFORMS", [Platform.SENSOR]):
+        yield
+
+
+async def test_sensor_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The sensors' states and registry entries."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_started_time_is_steady(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The start time is now minus the position and does not jitter with polls."""
+    simulator.start_recording()
+    began = dt_util.utcnow().replace(microsecond=0)
+    await poll(hass, freezer)
+    assert dt_util.parse_datetime(state(hass, STARTED)) == began
+    for seconds in (4.6, 5.4, 5.0):
+        await poll(hass, freezer, timedelta(seconds=seconds))
+        assert dt_util.parse_datetime(state(hass, STARTED)) == began
+    # A counter that really jumps moves the start with it.
+    simulator.add_fault(Fault(fields={"recording": {"position": 2, "path": "x"}}))
+    await poll(hass, freezer)
+    assert dt_util.parse_datetime(state(hass, STARTED)) > began
+    simulator.clear_faults()
+    simulator.stop_recording()
+    await poll(hass, freezer)
+    assert state(hass, STARTED) == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("E:\\recordings\\New Meeting\\New Meeting.mp4", "New Meeting.mp4"),
+        ("/srv/recordings/2026-11-29/council.mkv", "council.mkv"),
+        ("council.mp4", "council.mp4"),
+        ("E:\\" + "deep\\" * 80 + "meeting.mp4", "meeting.mp4"),
+        ("D:\\rec\\" + "n" * 300 + ".mp4", "n" * (MAX_LENGTH_STATE_STATE - 1) + "…"),
+    ],
+)
+async def test_recording_file_shows_file_name(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    path: str,
+    name: str,
+) -> None:
+    """The state is the file name that fits a state; the full path is an attribute."""
+    simulator.add_fault(Fault(fields={"recording": {"position": 1, "path": path}}))
+    await poll(hass, freezer)
+    assert state(hass, FILE) == name
+    assert hass.states.get(FILE).attributes["path"] == path
