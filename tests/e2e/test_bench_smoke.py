@@ -20,12 +20,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-SETUPS = (
-    "integration",
-    "integration, PUT answers 204",
-    "RESTful",
-    "RESTful + update_entity",
-)
+SETUPS = ("integration", "integration, PUT answers 204", "RESTful")
 LATENCIES = (0.005, 0.1)
 SECTIONS = (
     "## Targets",

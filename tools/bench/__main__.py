@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import copy
 from dataclasses import asdict
 import json
 import os
@@ -57,23 +56,12 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import FrameType
 
-    from tools.demo.api import Session
 
 PEER_YAML = REPO / "docs" / "rest-alternative.yaml"
-# What a user who minds the delay adds after each command of the switch and
-# the select (docs/rest-alternative.yaml describes it).
-UPDATE_STATUS = {
-    "action": "homeassistant.update_entity",
-    "target": {"entity_id": "sensor.mediascribe_status"},
-}
 
 
 def rest_package(status_url: str, scan_interval: float | None) -> str:
-    """Return docs/rest-alternative.yaml with its secrets filled in.
-
-    A variant of its template switch and select (named "... refresh") that
-    also refreshes the status after each command is added.
-    """
+    """Return docs/rest-alternative.yaml with its secrets filled in."""
     secrets = {
         "mediascribe_status_url": status_url,
         "mediascribe_authorization": f"Bearer {TOKEN}",
@@ -89,15 +77,6 @@ def rest_package(status_url: str, scan_interval: float | None) -> str:
     package = yaml.load(PEER_YAML.read_text(encoding="utf-8"), Loader)  # noqa: S506 - a safe loader
     if scan_interval is not None:
         package["rest"][0]["scan_interval"] = scan_interval
-    refresh = copy.deepcopy(package["template"])
-    for block in refresh:
-        for entity in (*block.get("switch", ()), *block.get("select", ())):
-            entity["name"] += " refresh"
-            entity["unique_id"] += "_refresh"
-            for action in ("turn_on", "turn_off", "select_option"):
-                if action in entity:
-                    entity[action].append(UPDATE_STATUS)
-    package["template"] += refresh
     text: str = yaml.safe_dump(package, sort_keys=False)
     return text
 
@@ -118,25 +97,13 @@ class BenchDemo(Demo):
         self.hass_env[MEMORY_FILE_VARIABLE] = str(self.memory_file)
 
     def write_config(self) -> None:
-        """Add the package to the demo's configuration."""
+        """Add the RESTful configuration to the demo's (it has none of its keys)."""
         super().write_config()
-        configuration = self.config_dir / "configuration.yaml"
-        text = configuration.read_text(encoding="utf-8")
-        marker = "homeassistant:\n"
-        if marker not in text:
-            raise DemoError("the demo's configuration.yaml has no homeassistant:")
-        configuration.write_text(
-            text.replace(marker, f"{marker}  packages: !include_dir_named packages\n"),
-            encoding="utf-8",
+        package = rest_package(
+            f"{self.peer_url}{STATUS_PATH}", self.profile.peer_scan_interval
         )
-        packages = self.config_dir / "packages"
-        packages.mkdir(exist_ok=True)
-        (packages / "rest_alternative.yaml").write_text(
-            rest_package(
-                f"{self.peer_url}{STATUS_PATH}", self.profile.peer_scan_interval
-            ),
-            encoding="utf-8",
-        )
+        with (self.config_dir / "configuration.yaml").open("a", encoding="utf-8") as f:
+            f.write(package)
 
 
 def machine() -> dict[str, Any]:
@@ -173,7 +140,6 @@ async def run(profile: Profile, state_dir: Path) -> Results:
     # In this process: the bench reads their request logs and changes their
     # state directly, and they serve while Home Assistant starts.
     sims = simulators(max(profile.cost_counts) + 1)
-    session: Session | None = None
     demo: BenchDemo | None = None
     try:
         for sim in sims:
@@ -185,18 +151,17 @@ async def run(profile: Profile, state_dir: Path) -> Results:
         await asyncio.to_thread(demo.start_hass)
         if demo.hass is None:
             raise BenchError("Home Assistant is not running")
-        user, _ = await asyncio.to_thread(onboard, demo.url, demo.credentials)
-        session = user
+        session, _ = await asyncio.to_thread(onboard, demo.url, demo.credentials)
         say("measuring")
         async with aiohttp.ClientSession() as http:
-            socket = HassSocket(http, demo.url, user.access_token)
+            socket = HassSocket(http, demo.url, session.access_token)
             await socket.connect()
             try:
                 await Bench(
                     profile,
                     socket=socket,
                     sims=sims,
-                    session=user,
+                    session=session,
                     hass_pid=demo.hass.pid,
                     memory_file=demo.memory_file,
                     results=results,
@@ -204,9 +169,7 @@ async def run(profile: Profile, state_dir: Path) -> Results:
             finally:
                 await socket.close()
     finally:
-        if session is not None:
-            with contextlib.suppress(OSError, DemoError):
-                await asyncio.to_thread(session.revoke)
+        # Home Assistant and its tokens go with the state directory.
         if demo is not None:
             await asyncio.to_thread(demo.stop)
         for sim in sims:

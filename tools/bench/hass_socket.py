@@ -86,33 +86,28 @@ class HassSocket:
         if self._ws is not None:
             await self._ws.close()
 
-    def send(self, message: dict[str, Any]) -> asyncio.Future[Any]:
-        """Send a command now; the future resolves to its result."""
+    async def send(self, message: dict[str, Any]) -> Any:
+        """Send a command; return its result."""
         if self._ws is None:
             raise SocketError("not connected")
         message_id = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._results[message_id] = future
-        # send_json only queues the frame; the write happens in this loop turn.
-        sent = asyncio.ensure_future(self._ws.send_json({**message, "id": message_id}))
-        sent.add_done_callback(lambda task: _fail_with(future, task))
-        return future
+        await self._ws.send_json({**message, "id": message_id})
+        return await future
 
-    def call_service(
-        self,
-        action: str,
-        entity_id: str,
-        data: Mapping[str, Any] | None = None,
-    ) -> asyncio.Future[Any]:
-        """Start an action on one entity; the future resolves when it returns."""
+    async def call_service(
+        self, action: str, entity_id: str, data: Mapping[str, Any]
+    ) -> None:
+        """Run an action on one entity; return when it has returned."""
         domain, service = action.split(".")
-        return self.send(
+        await self.send(
             {
                 "type": "call_service",
                 "domain": domain,
                 "service": service,
                 "target": {"entity_id": entity_id},
-                "service_data": dict(data or {}),
+                "service_data": dict(data),
             }
         )
 
@@ -180,8 +175,3 @@ class HassSocket:
 
 def _timestamp(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
-
-
-def _fail_with(future: asyncio.Future[Any], task: asyncio.Future[None]) -> None:
-    if not task.cancelled() and (error := task.exception()) and not future.done():
-        future.set_exception(SocketError(f"sending failed: {error}"))

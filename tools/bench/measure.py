@@ -43,9 +43,6 @@ INTEGRATION_INTERVAL = 5.0  # the integration's fixed poll interval
 PEER_DEFAULT_INTERVAL = 30.0  # rest's default scan_interval
 LATENCIES = (0.005, 0.100)
 COST_LATENCY = 0.005
-# Home Assistant runs a second refresh asked for within 10 s of the previous
-# one only when those 10 s are over (the coordinator's debouncer).
-REFRESH_COOLDOWN = 10.5
 POLL_CLUSTER_GAP = 1.0
 # Successive multiples of it modulo 1 spread any number of trials evenly.
 GOLDEN = (math.sqrt(5) - 1) / 2
@@ -57,7 +54,6 @@ MEMORY_TIMEOUT = 30.0
 SETUP_INTEGRATION = "integration"
 SETUP_INTEGRATION_ACK = "integration, PUT answers 204"
 SETUP_PEER = "RESTful"
-SETUP_PEER_REFRESH = "RESTful + update_entity"
 
 
 class BenchError(Exception):
@@ -154,11 +150,6 @@ PEER = Entities(
     "select.mediascribe_preset",
     "binary_sensor.mediascribe_no_signal",
 )
-PEER_REFRESH = Entities(
-    "switch.mediascribe_recording_refresh",
-    "select.mediascribe_preset_refresh",
-    PEER.no_signal,
-)
 
 
 @dataclass
@@ -202,7 +193,6 @@ class Bench:
         self.results = results
         self.peer_interval = profile.peer_scan_interval or PEER_DEFAULT_INTERVAL
         self.entries = 0
-        self._last_refresh = -math.inf
 
     async def run(self) -> None:
         """Measure everything, in an order that keeps the measurements apart."""
@@ -216,7 +206,6 @@ class Bench:
             await self.integration_commands(latency)
             await self.peer_trials(latency)
         self.set_latency(COST_LATENCY)
-        await self.count_command_requests()
         await self.cost_scaling()
 
     def set_latency(self, seconds: float) -> None:
@@ -226,7 +215,7 @@ class Bench:
             sim.add_fault(Fault(latency=seconds))
 
     async def _wait_for_peer(self) -> None:
-        entities = (PEER.switch, PEER.select, PEER.no_signal, PEER_REFRESH.switch)
+        entities = (PEER.switch, PEER.select, PEER.no_signal)
         deadline = time.monotonic() + SETUP_TIMEOUT
         while any(self.ws.state(e) in (None, "unavailable") for e in entities):
             if time.monotonic() > deadline:
@@ -272,15 +261,20 @@ class Bench:
         timeout = TRIAL_TIMEOUT + self.peer_interval
         change = await asyncio.wait_for(shown, timeout)
         returned_at = await asyncio.wait_for(returned, timeout)
+        # The requests this command caused: those until its action returned.
+        methods = [
+            r.method
+            for r in self.sims[sim].requests
+            if started <= r.time <= returned_at
+        ]
         self.results.commands.append(
             {
                 "setup": setup,
                 "latency": latency,
-                "action": action,
                 "seconds": change.fired - started_wall,
-                "sim": sim,
-                # The requests this command caused: those until its action returned.
-                "window": [started, returned_at],
+                "requests": {
+                    method: methods.count(method) for method in ("GET", "PUT")
+                },
             }
         )
         return change
@@ -324,37 +318,28 @@ class Bench:
 
     async def peer_period(self, period: int, latency: float) -> None:
         """Run one poll period's trials of the RESTful setup."""
-        # A refresh asked for sooner would wait for the debouncer: measured
-        # would be the wait, not the configuration. The pause also lets the
-        # last poll's state changes arrive before the next command is chosen.
-        await asyncio.sleep(
-            max(EVENTS_SETTLE, self._last_refresh + REFRESH_COOLDOWN - time.monotonic())
-        )
-        kind = ("switch", "select")[period % 2]
-        # update_entity polls at once, and the rest coordinator polls every
-        # interval from then: this poll starts the period.
-        start = await self.command(
-            PEER_REFRESH, kind, SETUP_PEER_REFRESH, latency, PEER_SIM
-        )
-        self._last_refresh = start.received
+        # The last poll's state changes arrive before a command is chosen.
+        await asyncio.sleep(EVENTS_SETTLE)
         trials: list[Callable[[], Awaitable[StateChange]]] = [
             lambda: self.command(PEER, "switch", SETUP_PEER, latency, PEER_SIM),
             lambda: self.command(PEER, "select", SETUP_PEER, latency, PEER_SIM),
             lambda: self.detection(PEER_SIM, PEER.no_signal, SETUP_PEER, latency),
         ]
-        # The periods' trials, taken together, fall at evenly spread phases,
-        # and each kind of trial moves to another third of the period.
+        # The periods' trials, taken together, fall at evenly spread phases of
+        # the rest coordinator's polls, and each kind of trial moves to
+        # another third of the period from one period to the next.
         slots = len(trials) * self.profile.peer_periods
+        phases = [
+            (period + third * self.profile.peer_periods + 0.5) / slots
+            for third in range(len(trials))
+        ]
+        poll = max(r.time for r in self.sims[PEER_SIM].requests if r.method == "GET")
+        while poll + phases[0] * self.peer_interval < time.monotonic():
+            poll += self.peer_interval
         await asyncio.gather(
             *(
-                _at(
-                    start.received
-                    + (period + third * self.profile.peer_periods + 0.5)
-                    / slots
-                    * self.peer_interval,
-                    trials[(third + period) % len(trials)],
-                )
-                for third in range(len(trials))
+                _at(poll + phase * self.peer_interval, trials[(third + period) % 3])
+                for third, phase in enumerate(phases)
             )
         )
 
@@ -410,19 +395,6 @@ class Bench:
                     await response.read()
                 samples.append(time.perf_counter() - started)
         return samples[1:]
-
-    # -- 3. requests -----------------------------------------------------------------
-
-    async def count_command_requests(self) -> None:
-        """Attribute to each command the requests its server saw meanwhile."""
-        for command in self.results.commands:
-            start, end = command.pop("window")
-            methods = [
-                r.method
-                for r in self.sims[command.pop("sim")].requests
-                if start <= r.time <= end
-            ]
-            command["requests"] = {m: methods.count(m) for m in ("GET", "PUT")}
 
     # -- 4. CPU, 5. memory and 6. setup ---------------------------------------------
 

@@ -15,15 +15,13 @@ if TYPE_CHECKING:
 INTEGRATION = "integration"
 INTEGRATION_ACK = "integration, PUT answers 204"
 PEER = "RESTful"
-PEER_REFRESH = "RESTful + update_entity"
-SETUPS = (INTEGRATION, INTEGRATION_ACK, PEER, PEER_REFRESH)
+SETUPS = (INTEGRATION, INTEGRATION_ACK, PEER)
 # How many round trips a confirmed command needs at least.
-ROUND_TRIPS = {INTEGRATION: 1, INTEGRATION_ACK: 2, PEER: 2, PEER_REFRESH: 2}
+ROUND_TRIPS = {INTEGRATION: 1, INTEGRATION_ACK: 2, PEER: 2}
 COLORS = {
     INTEGRATION: "tab:blue",
     INTEGRATION_ACK: "tab:cyan",
     PEER: "tab:red",
-    PEER_REFRESH: "tab:orange",
 }
 
 COMMAND_RTT_TARGET = 2.2
@@ -89,16 +87,8 @@ class Summary:
         self.peer_interval: float = results["intervals"][PEER]
         self.latencies = sorted(float(k) for k in results["rtt"])
         self.rtt = {x: Spread.of(results["rtt"][f"{x:g}"]) for x in self.latencies}
-        self.commands: dict[tuple[str, float], list[float]] = defaultdict(list)
-        for command in results["commands"]:
-            self.commands[command["setup"], command["latency"]].append(
-                command["seconds"]
-            )
-        self.detections: dict[tuple[str, float], list[float]] = defaultdict(list)
-        for detection in results["detections"]:
-            self.detections[detection["setup"], detection["latency"]].append(
-                detection["seconds"]
-            )
+        self.commands = _seconds_by_setup_and_latency(results["commands"])
+        self.detections = _seconds_by_setup_and_latency(results["detections"])
         self.cost = _cost_rows(results["cost"])
         self.memory: list[dict[str, Any]] = results["memory"]
 
@@ -139,6 +129,15 @@ class Summary:
         ranked = sorted(growth.items(), key=lambda item: -item[1])
         rest = sum(size for _, size in ranked[TOP_PACKAGES:])
         return [*ranked[:TOP_PACKAGES], ("everything else", rest)]
+
+
+def _seconds_by_setup_and_latency(
+    trials: Sequence[Mapping[str, Any]],
+) -> dict[tuple[str, float], list[float]]:
+    grouped: dict[tuple[str, float], list[float]] = defaultdict(list)
+    for trial in trials:
+        grouped[trial["setup"], trial["latency"]].append(trial["seconds"])
+    return grouped
 
 
 def _cost_rows(windows: Sequence[Mapping[str, Any]]) -> list[CostRow]:
@@ -240,8 +239,7 @@ def targets(summary: Summary) -> Iterator[tuple[str, str, bool, str]]:
         f"{largest.core_share:.2%} of one core ({largest.process_ms_per_poll:.2f} ms"
         f" CPU per poll, {largest.polls_per_minute:.0f} polls/min)",
         largest.core_share < CORE_SHARE_TARGET,
-        f"the target allows {budget:.2f} ms of CPU per poll; most of a poll is"
-        " aiohttp's client and Home Assistant's coordinator (Where the time goes)",
+        f"the target allows {budget:.2f} ms of CPU per poll",
     )
 
 
@@ -286,20 +284,6 @@ def render(summary: Summary) -> str:
         for x in summary.latencies
         if (d := summary.detections.get((setup, x)))
     ]
-    machine_table = _table(
-        "Date | Cores | CPU | Memory | Kernel | Python | Home Assistant",
-        [
-            (
-                machine["date"],
-                machine["cores"],
-                machine["cpu"],
-                f"{machine['memory'] / MIB / KIB:.0f} GiB",
-                f"Linux {machine['kernel']}",
-                machine["python"],
-                machine["home_assistant"],
-            )
-        ],
-    )
     command_table = _table(
         "Added latency | RTT | Setup | n | Median | p10 - p90 | x RTT | x limit"
         " | vs integration",
@@ -341,7 +325,10 @@ in the same run, not absolute times alone.
 Written by {run}; run it again to regenerate this file and
 [performance.png](performance.png).
 
-{machine_table}
+Measured on {machine["date"]}: {machine["cores"]} cores
+({machine["cpu"]}), {machine["memory"] / MIB / KIB:.0f} GiB, Linux
+{machine["kernel"]}, Python {machine["python"]}, Home Assistant
+{machine["home_assistant"]}.
 
 ![Command to confirmed state, CPU and memory against entries](performance.png)
 
@@ -360,13 +347,11 @@ status, two (PUT, then GET) otherwise.
 
 {command_table}
 
-The RESTful entities show a command's result with the next poll (every
-{summary.peer_interval:g} s); the bench sends their commands at phases spread
-evenly over the poll period. `RESTful + update_entity` is the same configuration
-whose switch and select also call `homeassistant.update_entity` after the
-command, as a user who minds the delay would; Home Assistant runs such a refresh
-at once only if the last one was 10 s or more ago, so these commands are that
-far apart.
+The RESTful entities show a command's result with the next poll, every
+{summary.peer_interval:g} s; the bench sends their commands at phases spread evenly
+over the poll period. A user who minds the delay can add
+`homeassistant.update_entity` after each command (see rest-alternative.yaml):
+two round trips, as the integration's 204 case, and a second request.
 
 ## 2. A change on the server
 
@@ -386,8 +371,8 @@ command: the requests from the action's call until it returned.
 
 ## 4. CPU against the number of entries
 
-Home Assistant's CPU time over {profile["window"]:g} s windows with idle servers,
-less the same window with no entry. Process CPU is `utime + stime` of
+Home Assistant's CPU time over {profile["window"]:g} s windows with idle
+servers, less the same window with no entry. Process CPU is `utime + stime` of
 `/proc/<pid>/stat` (10 ms ticks); event-loop CPU is the main thread's
 `schedstat` (nanoseconds), where all of the integration's code runs: read that
 column where a window holds few polls.
@@ -398,10 +383,10 @@ column where a window holds few polls.
 
 Python's heap inside Home Assistant, from `tracemalloc`: when the bench asks
 (SIGUSR1), Home Assistant's launcher (`tools/demo/launcher.py`) starts tracing,
-collects garbage and reports what the traced blocks hold, once before entry
-{summary.memory[0]["entries"] + 1} is added and after every entry up to
-{summary.memory[-1]["entries"]}. Tracing slows every allocation, so it is off
-during the CPU windows and the timed setups. Per entry is the slope of a line
+collects garbage and reports what the traced blocks hold: once before entry
+{summary.memory[0]["entries"] + 1} is added, then after every entry up to entry
+{summary.memory[-1]["entries"]}. Tracing slows every allocation, so it is off during
+the CPU windows and the timed setups. Per entry is the slope of a line
 fitted to each half of the samples; by where the memory was allocated, it is
 the growth from the first to the last sample over the entries added.
 
@@ -417,42 +402,18 @@ unavailable.
 
 {_table("Entry | n | Median | p10 - p90", setup_times)}
 
-{WHERE_THE_TIME_GOES}
 ## How it was measured
 
-- `scripts/bench` starts {max(profile["cost_counts"]) + 1} simulators in one process
-  (`tools/bench/simulators.py`, consecutive ports), then Home Assistant with the
-  demo's configuration (`tools/demo/`) and `rest-alternative.yaml`, with its
-  `update_entity` variant, as a package; it onboards Home Assistant and adds the
-  integration's entries through the config flow's REST API.
-- The added latency is a simulator fault that holds every answer back, changed
-  at run time through the control endpoint.
-- Commands: {profile["command_rounds"]} rounds of switch on, select, switch off,
-  select per latency for each integration variant; {profile["peer_periods"]} poll
-  periods per latency for the RESTful setup, each with a switch command, a
-  select command and a server change.
-- CPU windows: {", ".join(map(str, profile["cost_counts"]))} entries,
-  {profile["window"]:g} s each after {profile["settle"]:g} s to settle.
-"""  # noqa: S608 - Markdown, not SQL
-
-
-WHERE_THE_TIME_GOES = """\
-## Where the time goes
-
-From a profiling session (2026-11-28, same machine), written by hand:
-`py-spy record --gil` on Home Assistant with 100 entries polling idle servers,
-and a microbenchmark of the client against the simulator.
-
-- A poll runs entirely on the event-loop thread, almost all of it user time.
-- Most of a poll is aiohttp's client (building and sending the request, Home
-  Assistant's SSRF-redirect middleware, parsing the response) and Home
-  Assistant's `DataUpdateCoordinator` and event loop (a task per refresh,
-  rescheduling the timer): the per-request cost every polling integration pays.
-- The integration's own part, `MediaScribeClient.get_status` above a bare
-  aiohttp GET of the same document, costs about 0.07 ms of CPU; trimming it
-  moves a poll by a few percent at most. On this machine the 2 % target for 100
-  entries is met or missed by that margin from run to run; a 6-second interval
-  would keep it with room to spare.
+`scripts/bench` runs {max(profile["cost_counts"]) + 1} simulators in its own
+process, then Home Assistant with the demo's configuration (`tools/demo/`) plus
+`rest-alternative.yaml`; it onboards Home
+Assistant and adds the integration's entries through the config flow's REST API.
+The added latency is a simulator fault that holds every answer back. Commands:
+{profile["command_rounds"]} rounds of switch on, select, switch off, select per
+latency for each integration variant, and {profile["peer_periods"]} poll periods
+per latency for the RESTful setup, each with a switch command, a select command
+and a server change. CPU windows: {", ".join(map(str, profile["cost_counts"]))}
+entries, {profile["window"]:g} s each after {profile["settle"]:g} s to settle.
 """
 
 
@@ -533,47 +494,32 @@ def plot(summary: Summary, path: Path) -> None:
     )
     ticks, labels = [], []
     for group, latency in enumerate(summary.latencies):
-        left = group * (len(SETUPS) + 1)
-        for offset, setup in enumerate(SETUPS):
-            samples = summary.commands.get((setup, latency), [])
-            x = left + offset
-            commands.scatter(
-                [x + 0.25 * ((i % 9) - 4) / 4 for i in range(len(samples))],
-                [sample * MS for sample in samples],
-                s=14,
-                alpha=0.7,
-                color=COLORS[setup],
-                label=setup if group == 0 else None,
-            )
-            if samples:
-                median = statistics.median(samples) * MS
-                commands.hlines(median, x - 0.35, x + 0.35, color="black")
-        rtt = summary.rtt[latency].median
-        commands.hlines(
-            rtt * MS,
-            left - 0.5,
-            left + len(SETUPS) - 0.5,
-            colors="green",
-            linestyles="dotted",
-            label="RTT" if group == 0 else None,
-        )
-        ticks.append(left + (len(SETUPS) - 1) / 2)
-        labels.append(f"+{latency * MS:g} ms latency (RTT {rtt * MS:.1f} ms)")
+        at = [group * (len(SETUPS) + 1) + i for i in range(len(SETUPS))]
+        boxes = commands.boxplot(
+            [[x * MS for x in summary.commands[setup, latency]] for setup in SETUPS],
+            positions=at,
+            widths=0.7,
+            patch_artist=True,
+        )["boxes"]
+        for box, setup in zip(boxes, SETUPS, strict=True):
+            box.set_facecolor(COLORS[setup])
+        rtt = summary.rtt[latency].median * MS
+        commands.hlines(rtt, at[0] - 0.5, at[-1] + 0.5, colors="green", linestyles=":")
+        ticks.append(statistics.mean(at))
+        labels.append(f"+{latency * MS:g} ms latency (dotted: RTT {rtt:.1f} ms)")
     commands.set_yscale("log")
     commands.set_xticks(ticks, labels)
     commands.set_ylabel("command to confirmed state (ms, log scale)")
     commands.set_title(
-        "Command to confirmed state (bar: median;"
-        f" RESTful polls every {summary.peer_interval:g} s)"
+        f"Command to confirmed state (RESTful polls every {summary.peer_interval:g} s)"
     )
-    commands.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8)
+    commands.legend(boxes, SETUPS, loc="center left", fontsize=8)
 
     entries = [row.entries for row in summary.cost]
-    cpu.plot(entries, [row.core_share * 100 for row in summary.cost], "o-", label="CPU")
+    cpu.plot(entries, [row.core_share * 100 for row in summary.cost], "o-")
     cpu.axhline(CORE_SHARE_TARGET * 100, color="red", linestyle="--", label="target")
-    cpu.set_xlabel("integration entries")
+    cpu.set(xlabel="integration entries", title="CPU at a 5 s poll")
     cpu.set_ylabel("% of one core (less idle Home Assistant)")
-    cpu.set_title("CPU at a 5 s poll")
     cpu.legend(loc="upper left")
 
     memory.plot(
@@ -581,9 +527,8 @@ def plot(summary: Summary, path: Path) -> None:
         [m["traced"] / MIB for m in summary.memory],
         ".",
     )
-    memory.set_xlabel("integration entries")
-    memory.set_ylabel("MiB traced since the first sample")
-    memory.set_title("Python heap (tracemalloc)")
+    memory.set(xlabel="integration entries", title="Python heap (tracemalloc)")
+    memory.set_ylabel("MiB held by blocks allocated since tracing began")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
