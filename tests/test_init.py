@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+from pathlib import Path
+import tracemalloc
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
+from homeassistant.const import CONF_URL, SERVICE_TURN_ON, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.helpers import issue_registry as ir
 
+import custom_components.mediascribe
+from custom_components.mediascribe.api import MediaScribeClient, Status
 from custom_components.mediascribe.const import DOMAIN
+from simulator import Fault
 
-from .conftest import SWITCH, TOKEN
+from .conftest import SWITCH, TOKEN, call, state
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -99,3 +106,76 @@ async def test_repair_issue_while_token_travels_unencrypted(
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_reload_waits_for_a_command_in_flight(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+) -> None:
+    """A reload during a start reads the status only after the start is done."""
+    gate = asyncio.Event()
+    send = MediaScribeClient.start
+
+    async def held_start(client: MediaScribeClient) -> Status | None:
+        await gate.wait()
+        return await send(client)
+
+    with patch.object(MediaScribeClient, "start", held_start):
+        command = hass.async_create_task(
+            call(hass, "switch", SERVICE_TURN_ON, SWITCH), eager_start=False
+        )
+        await asyncio.sleep(0)
+        reload = hass.async_create_task(
+            hass.config_entries.async_reload(init_integration.entry_id)
+        )
+        await asyncio.sleep(0.05)
+        assert not reload.done()
+        gate.set()
+        await command
+        await reload
+    await hass.async_block_till_done()
+    assert simulator.is_recording
+    assert state(hass, SWITCH) == STATE_ON
+
+
+async def test_nothing_outlives_a_removed_entry(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+) -> None:
+    """Memory our code allocated for an entry is freed with it, however busy it was."""
+    package = str(Path(custom_components.mediascribe.__file__).parent)
+    tracemalloc.start()
+    try:
+        gc.collect()
+        baseline = tracemalloc.take_snapshot()
+        mock_config_entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        for round_ in range(100):
+            presets = [
+                {"id": f"{round_}-{i}-" + "x" * 40, "name": f"Preset {i} " * 10}
+                for i in range(50)
+            ]
+            simulator.clear_faults()
+            simulator.add_fault(Fault(fields={"presets": presets}))
+            await mock_config_entry.runtime_data.async_refresh()
+        busy = _ours(tracemalloc.take_snapshot(), baseline, package)
+        await hass.config_entries.async_remove(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        gc.collect()
+        left = _ours(tracemalloc.take_snapshot(), baseline, package)
+    finally:
+        tracemalloc.stop()
+    assert busy > 10_000, "the latest presets should be held while loaded"
+    assert left < 20_000, f"{left} bytes allocated by the integration outlive it"
+
+
+def _ours(
+    snapshot: tracemalloc.Snapshot, baseline: tracemalloc.Snapshot, package: str
+) -> int:
+    """Return the bytes still allocated by the integration's code since baseline."""
+    ours = snapshot.filter_traces([tracemalloc.Filter(True, f"{package}/*")])
+    before = baseline.filter_traces([tracemalloc.Filter(True, f"{package}/*")])
+    return sum(stat.size_diff for stat in ours.compare_to(before, "filename"))

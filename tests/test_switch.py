@@ -8,6 +8,7 @@ import itertools
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -25,7 +26,7 @@ from custom_components.mediascribe.api import MediaScribeTimeoutError
 from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault
 
-from .conftest import SWITCH, call, poll, state
+from .conftest import SWITCH, TOKEN, call, poll, state
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -197,3 +198,28 @@ async def test_command_during_outage_sends_one_request(
         await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
     assert err.value.translation_key == "cannot_connect"
     assert [r.method for r in simulator.requests] == ["PUT"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_command_with_revoked_token_starts_reauth(
+    hass: HomeAssistant, simulator: MediaScribeSimulator
+) -> None:
+    """A rejected token fails the call and asks the user for a new one."""
+    simulator.revoke_token(TOKEN)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert err.value.translation_key == "invalid_auth"
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == SOURCE_REAUTH
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_refused_and_unreadable_shows_unavailable(
+    hass: HomeAssistant, simulator: MediaScribeSimulator
+) -> None:
+    """When neither the command nor the read-back is understood, nothing is guessed."""
+    simulator.add_fault(Fault(status=400))
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert err.value.translation_key == "command_failed"
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE

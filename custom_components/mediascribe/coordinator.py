@@ -22,6 +22,7 @@ from .api import (
     MediaScribeConnectionError,
     MediaScribeError,
     MediaScribeHostNotFoundError,
+    MediaScribeResponseError,
     MediaScribeServerError,
     Status,
 )
@@ -98,7 +99,7 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
                 translation_domain=DOMAIN,
                 translation_key=_error_key(err),
                 translation_placeholders={"error": str(err)},
-                retry_after=getattr(err, "retry_after", None),
+                retry_after=_retry_after(err),
             ) from err
         if self.data is not None and self._outdated(commands):
             # A command ran meanwhile and published what the server confirmed.
@@ -232,6 +233,13 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         await super().async_shutdown()
         async with self._command_lock:
             pass
+
+
+def _retry_after(err: MediaScribeError) -> float | None:
+    """Return when to ask a server again that asked for a pause: never sooner."""
+    if isinstance(err, MediaScribeResponseError) and err.retry_after is not None:
+        return max(err.retry_after, SCAN_INTERVAL.total_seconds())
+    return None
 
 
 def _error_key(err: MediaScribeError, *, command: bool = False) -> str:

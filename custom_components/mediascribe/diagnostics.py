@@ -32,7 +32,7 @@ async def async_get_config_entry_diagnostics(
     url = URL(coordinator.client.url)
     # Longest first, so the URL goes before the host name inside it.
     forms = sorted({str(url), url.host or "", url.raw_host or ""} - {""}, key=len)
-    port = re.compile(rf"\b{url.explicit_port}\b") if url.explicit_port else None
+    port = re.compile(rf"\b{url.port}\b")
 
     def scrub(value: Any) -> Any:
         if isinstance(value, dict):
@@ -44,8 +44,7 @@ async def async_get_config_entry_diagnostics(
         text = coordinator.client.scrub(value)
         for form in reversed(forms):
             text = text.replace(form, REDACTED)
-        if port is not None:
-            text = port.sub(REDACTED, text)
+        text = port.sub(REDACTED, text)
         return _ADDRESS.sub(_redact_address, text)
 
     error = coordinator.last_exception
