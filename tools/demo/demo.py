@@ -50,7 +50,8 @@ RESTART_EXIT_CODE = 100
 HASS_START_TIMEOUT = 180.0
 SIMULATOR_START_TIMEOUT = 30.0
 
-# Only what the demo uses (history and logbook for the device page);
+# Only what the demo uses (history and logbook for the device page, Assist
+# for the voice control blueprint);
 # default_config would pull in dozens of integrations and their packages.
 # Rewritten on every start so the port always matches.
 CONFIGURATION_YAML = """\
@@ -68,6 +69,8 @@ onboarding:
 lovelace:
 history:
 logbook:
+assist_pipeline:
+conversation:
 logger:
   default: warning
   logs:
