@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import models
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.const import SERVICE_TURN_OFF
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
@@ -23,13 +24,14 @@ from pytest_homeassistant_custom_component.common import (
 
 from simulator import MediaScribeSimulator
 
-from .conftest import NO_SIGNAL, PRESET, SWITCH, state
+from .conftest import EVENT, PRESET, PROBLEM, SWITCH, call, state
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant, ServiceCall
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / "mediascribe"
@@ -37,6 +39,8 @@ CALENDAR = "calendar.council_meetings"
 # Outside the 5-second polling rhythm on purpose: the calendar's own timers
 # decide when the automation runs.
 START = datetime(2026, 11, 30, 18, 0, tzinfo=dt_util.get_default_time_zone())
+# Actions that hand the blueprint's variables to a mocked notify action.
+NOTIFY = [{"action": "notify.notify", "data": {"message": "{{ message }}"}}]
 
 
 class MockCalendar(CalendarEntity):
@@ -66,11 +70,13 @@ class MockCalendar(CalendarEntity):
         ]
 
 
-def meeting(summary: str, start_minutes: int, end_minutes: int) -> CalendarEvent:
-    """Return an event starting and ending so many minutes after START."""
+def meeting(
+    summary: str, start_minutes: float, end_minutes: float, start: datetime = START
+) -> CalendarEvent:
+    """Return an event starting and ending so many minutes after `start`."""
     return CalendarEvent(
-        start=START + timedelta(minutes=start_minutes),
-        end=START + timedelta(minutes=end_minutes),
+        start=start + timedelta(minutes=start_minutes),
+        end=start + timedelta(minutes=end_minutes),
         summary=summary,
     )
 
@@ -116,9 +122,24 @@ async def run_until(
         await hass.async_block_till_done(wait_background_tasks=True)
 
 
+async def seconds_pass(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int
+) -> None:
+    """Let time pass in polling steps, so the entities follow the simulator."""
+    for _ in range(seconds // 5):
+        freezer.tick(timedelta(seconds=5))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
 def preset_name(simulator: MediaScribeSimulator) -> str:
     """Return the name of the simulator's active preset."""
     return next(p.name for p in simulator.presets if p.id == simulator.active_preset_id)
+
+
+def messages(calls: list[ServiceCall]) -> list[str]:
+    """Return the messages the mocked notify action received."""
+    return [call.data["message"] for call in calls]
 
 
 @pytest.fixture
@@ -132,7 +153,18 @@ def at_start(freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(START - timedelta(minutes=10) + timedelta(seconds=7))
 
 
-CALENDAR_INPUTS = {"calendar": CALENDAR, "recording_switch": SWITCH}
+@pytest.fixture
+def notified(hass: HomeAssistant) -> list[ServiceCall]:
+    """Mock the notify action that the tests' chosen actions call."""
+    return async_mock_service(hass, "notify", "notify")
+
+
+CALENDAR_INPUTS = {
+    "calendar": CALENDAR,
+    "recording_switch": SWITCH,
+    "recording_event": EVENT,
+    "failure_actions": NOTIFY,
+}
 
 
 @pytest.mark.parametrize(
@@ -156,13 +188,35 @@ def test_blueprint_is_valid(path: Path) -> None:
     assert blueprint.metadata["homeassistant"]["min_version"] == hacs["homeassistant"]
 
 
+def refuse_presets(simulator: MediaScribeSimulator) -> None:
+    """Make the server refuse preset changes."""
+    simulator.preset_change = "reject"
+
+
 @pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
+@pytest.mark.parametrize(
+    ("prepare", "preset"),
+    [
+        (lambda _: None, "Committee Room"),
+        (refuse_presets, "Council Chamber"),
+        (MediaScribeSimulator.start_recording, "Council Chamber"),
+    ],
+    ids=["preset-selected", "preset-refused", "already-recording"],
+)
 async def test_records_a_meeting_with_its_preset(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: MediaScribeSimulator,
+    notified: list[ServiceCall],
+    prepare: Callable[[MediaScribeSimulator], None],
+    preset: str,
 ) -> None:
-    """The preset is selected and the recording runs from the event's start to end."""
+    """The recording runs from the event's start to its end, with the preset if it can.
+
+    A refused preset never stops the recording; a running one keeps its preset.
+    """
+    prepare(simulator)
+    was_recording = simulator.is_recording
     await setup_calendar(hass, [meeting("City Council Meeting", 0, 60)])
     await use_blueprint(
         hass,
@@ -170,28 +224,27 @@ async def test_records_a_meeting_with_its_preset(
         {**CALENDAR_INPUTS, "preset_select": PRESET, "preset_option": "Committee Room"},
     )
     await run_until(hass, freezer, -1)
-    assert not simulator.is_recording
+    assert simulator.is_recording is was_recording
     assert preset_name(simulator) == "Council Chamber"
 
     await run_until(hass, freezer, 1)
-    assert simulator.is_recording
-    assert preset_name(simulator) == "Committee Room"
     assert state(hass, SWITCH) == "on"
-
+    assert preset_name(simulator) == preset
     await run_until(hass, freezer, 59)
     assert simulator.is_recording
     await run_until(hass, freezer, 61)
     assert not simulator.is_recording
-    assert state(hass, SWITCH) == "off"
+    assert notified == []
 
 
 @pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
-async def test_title_filter(
+async def test_only_matching_meetings_are_recorded_and_watched(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: MediaScribeSimulator,
+    notified: list[ServiceCall],
 ) -> None:
-    """Only events whose title contains the text are recorded (any letter case)."""
+    """Only events whose title has the text are recorded and watched for stalls."""
     await setup_calendar(
         hass,
         [
@@ -206,14 +259,28 @@ async def test_title_filter(
     )
     await run_until(hass, freezer, 10)
     assert not simulator.is_recording
-    # A recording started by hand is not stopped by a non-matching event's end.
+    # A recording started by hand is neither watched during a non-matching
+    # event nor stopped by its end.
     simulator.start_recording()
+    simulator.position_frozen = True
+    await run_until(hass, freezer, 20)
+    assert state(hass, PROBLEM) == "on"
+    simulator.position_frozen = False
     await run_until(hass, freezer, 31)
     assert simulator.is_recording
     simulator.stop_recording()
+    assert notified == []
 
     await run_until(hass, freezer, 41)
     assert simulator.is_recording
+    simulator.position_frozen = True
+    await run_until(hass, freezer, 60)
+    file_name = hass.states.get(EVENT).attributes["file_name"]
+    assert messages(notified) == [
+        "Springfield City Council is not recording CITY COUNCIL meeting: the "
+        f"recording {file_name} has stalled, the file is not growing."
+    ]
+    simulator.position_frozen = False
     await run_until(hass, freezer, 71)
     assert not simulator.is_recording
 
@@ -236,86 +303,129 @@ async def test_overlapping_meetings_record_until_the_last_ends(
     assert not simulator.is_recording
 
 
-def refuse_presets(simulator: MediaScribeSimulator) -> None:
-    """Make the server refuse preset changes."""
-    simulator.preset_change = "reject"
-
-
-@pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
+@pytest.mark.usefixtures("config_dir")
 @pytest.mark.parametrize(
-    "prepare",
-    [refuse_presets, MediaScribeSimulator.start_recording],
-    ids=["preset-refused", "already-recording"],
+    ("server_down", "reason"),
+    [
+        (False, "the server did not start the recording"),
+        (True, "Home Assistant cannot reach the server"),
+    ],
+    ids=["start-ignored", "server-unreachable"],
 )
-async def test_recording_runs_without_the_preset(
+async def test_failed_start_runs_the_failure_actions(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
-    prepare: Callable[[MediaScribeSimulator], None],
+    notified: list[ServiceCall],
+    server_down: bool,
+    reason: str,
 ) -> None:
-    """A refused preset never stops the recording; a running one keeps its preset."""
-    prepare(simulator)
-    await setup_calendar(hass, [meeting("Council Meeting", 0, 60)])
-    await use_blueprint(
-        hass,
-        "record_calendar_meetings.yaml",
-        {**CALENDAR_INPUTS, "preset_select": PRESET, "preset_option": "Committee Room"},
-    )
-    await run_until(hass, freezer, 1)
-    assert simulator.is_recording
-    assert preset_name(simulator) == "Council Chamber"
+    """A start the server does not carry out is reported with what went wrong.
+
+    On the real clock: the switch reads the server back for a moment, and a
+    frozen clock would never let that moment pass.
+    """
+    simulator.action_change = "ignore"
+    if server_down:
+        await simulator.stop()
+        for _ in range(2):
+            await init_integration.runtime_data.async_refresh()
+    now = dt_util.now()
+    await setup_calendar(hass, [meeting("City Council Meeting", 1, 60, now)])
+    await use_blueprint(hass, "record_calendar_meetings.yaml", CALENDAR_INPUTS)
+    async_fire_time_changed(hass, now + timedelta(minutes=1, seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not simulator.is_recording
+    assert messages(notified) == [
+        f"Springfield City Council is not recording City Council Meeting: {reason}."
+    ]
 
 
-NO_SIGNAL_INPUTS = {
-    "no_signal_sensor": NO_SIGNAL,
-    "recording_switch": SWITCH,
-    "duration": 30,
+HEALTH_INPUTS = {
+    "recording_event": EVENT,
+    "recording_problem": PROBLEM,
+    "grace_period": 30,
     "alert_actions": [
         {
             "action": "notify.notify",
-            "data": {"message": "{{ site }} has no video signal"},
+            "data": {
+                key: f"{{{{ {key} }}}}"
+                for key in ("message", "problem", "file_name", "path")
+            },
         }
     ],
 }
 
 
-async def seconds_pass(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int
-) -> None:
-    """Let time pass in polling steps, so the entities follow the simulator."""
-    for _ in range(seconds // 5):
-        freezer.tick(timedelta(seconds=5))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+def problems(calls: list[ServiceCall]) -> list[str]:
+    """Return the problems the alerts reported."""
+    return [call.data["problem"] for call in calls]
 
 
 @pytest.fixture
 async def alerts(
-    hass: HomeAssistant, init_integration: None, config_dir: Path
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    config_dir: Path,
+    notified: list[ServiceCall],
 ) -> list[ServiceCall]:
-    """Set up the no-signal blueprint notifying a mocked notify action."""
-    calls = async_mock_service(hass, "notify", "notify")
-    await use_blueprint(hass, "no_signal_alert.yaml", NO_SIGNAL_INPUTS)
-    return calls
+    """Set up the recording health alert; return the alerts it sends."""
+    await use_blueprint(hass, "recording_health_alert.yaml", HEALTH_INPUTS)
+    return notified
 
 
-async def test_alert_when_the_signal_is_lost_while_recording(
+async def test_alert_for_a_stall_once_with_the_file(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    alerts: list[ServiceCall],
+) -> None:
+    """A stall alerts once, naming the file; its event restored by a reload is old."""
+    simulator.start_recording()
+    await seconds_pass(hass, freezer, 10)
+    simulator.position_frozen = True
+    await seconds_pass(hass, freezer, 60)
+    event = hass.states.get(EVENT).attributes
+    assert [alert.data for alert in alerts] == [
+        {
+            "message": f"Springfield City Council: the recording "
+            f"{event['file_name']} has stalled, the file is not growing.",
+            "problem": "stalled",
+            "file_name": event["file_name"],
+            "path": event["path"],
+        }
+    ]
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await seconds_pass(hass, freezer, 5)
+    assert state(hass, EVENT) != "unavailable"
+    assert len(alerts) == 1
+
+
+async def test_alert_after_the_grace_period_without_a_signal(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: MediaScribeSimulator,
     alerts: list[ServiceCall],
 ) -> None:
-    """The actions run once the signal has been gone for the grace period."""
+    """A signal lost while recording alerts once after the grace period."""
     simulator.start_recording()
-    await seconds_pass(hass, freezer, 60)
+    await seconds_pass(hass, freezer, 10)
+    simulator.has_no_signal = True
+    await seconds_pass(hass, freezer, 15)
+    simulator.has_no_signal = False
+    await seconds_pass(hass, freezer, 30)
     simulator.has_no_signal = True
     await seconds_pass(hass, freezer, 25)
-    assert state(hass, NO_SIGNAL) == "on"
+    assert state(hass, PROBLEM) == "on"
     assert alerts == []
     await seconds_pass(hass, freezer, 10)
-    assert [call.data["message"] for call in alerts] == [
-        "Springfield City Council has no video signal"
+    file_name = hass.states.get(EVENT).attributes["file_name"]
+    assert messages(alerts) == [
+        f"Springfield City Council is recording {file_name} without a video signal."
     ]
+    await seconds_pass(hass, freezer, 120)
+    assert len(alerts) == 1
 
 
 async def test_alert_when_recording_starts_without_a_signal(
@@ -332,27 +442,44 @@ async def test_alert_when_recording_starts_without_a_signal(
     await seconds_pass(hass, freezer, 25)
     assert alerts == []
     await seconds_pass(hass, freezer, 10)
-    assert len(alerts) == 1
+    assert problems(alerts) == ["signal_lost"]
 
 
-async def test_no_alert_for_a_short_glitch(
+@pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
+@pytest.mark.parametrize(
+    ("calendar", "minutes", "stopped_by_home_assistant", "alerted"),
+    [
+        (CALENDAR, 10, False, ["stopped_outside"]),
+        (CALENDAR, 10, True, []),
+        (CALENDAR, 40, False, []),
+        ("", 40, False, ["stopped_outside"]),
+    ],
+    ids=["at-server-during-event", "by-home-assistant", "after-event", "no-calendar"],
+)
+async def test_alert_for_a_stop_outside_home_assistant(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: MediaScribeSimulator,
-    alerts: list[ServiceCall],
+    notified: list[ServiceCall],
+    calendar: str,
+    minutes: float,
+    stopped_by_home_assistant: bool,
+    alerted: list[str],
 ) -> None:
-    """A signal back within the grace period, or a recording stopped, is no alert."""
+    """A stop at the server alerts (during a calendar event, if one is chosen)."""
+    await setup_calendar(hass, [meeting("City Council Meeting", 0, 30)])
+    inputs = {**HEALTH_INPUTS, "calendar": calendar}
+    await use_blueprint(hass, "recording_health_alert.yaml", inputs)
+    await run_until(hass, freezer, minutes)
     simulator.start_recording()
-    await seconds_pass(hass, freezer, 60)
-    simulator.has_no_signal = True
-    await seconds_pass(hass, freezer, 15)
-    simulator.has_no_signal = False
-    await seconds_pass(hass, freezer, 60)
-    simulator.has_no_signal = True
-    await seconds_pass(hass, freezer, 15)
-    simulator.stop_recording()
-    await seconds_pass(hass, freezer, 60)
-    assert alerts == []
+    await seconds_pass(hass, freezer, 10)
+    if stopped_by_home_assistant:
+        await call(hass, "switch", SERVICE_TURN_OFF, SWITCH)
+    else:
+        simulator.stop_recording()
+    await seconds_pass(hass, freezer, 10)
+    assert hass.states.get(EVENT).attributes["event_type"] == "stopped"
+    assert problems(notified) == alerted
 
 
 @pytest.mark.usefixtures("init_integration", "config_dir")
@@ -363,11 +490,14 @@ async def test_default_alert_is_a_notification(
 ) -> None:
     """Without chosen actions the blueprint creates a persistent notification."""
     calls = async_mock_service(hass, "persistent_notification", "create")
-    inputs = {k: v for k, v in NO_SIGNAL_INPUTS.items() if k != "alert_actions"}
-    await use_blueprint(hass, "no_signal_alert.yaml", inputs)
+    inputs = {k: v for k, v in HEALTH_INPUTS.items() if k != "alert_actions"}
+    await use_blueprint(hass, "recording_health_alert.yaml", inputs)
     simulator.start_recording()
-    simulator.has_no_signal = True
-    await seconds_pass(hass, freezer, 40)
-    assert [call.data["message"] for call in calls] == [
-        "Springfield City Council is recording without a video signal."
-    ]
+    await seconds_pass(hass, freezer, 5)
+    simulator.stop_recording()
+    await seconds_pass(hass, freezer, 5)
+    [notification] = calls
+    assert notification.data["title"] == "MediaScribe recording problem"
+    assert notification.data["message"].endswith(
+        "stopped without a stop from Home Assistant."
+    )
