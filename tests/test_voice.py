@@ -79,44 +79,34 @@ def preset_name(simulator: MediaScribeSimulator) -> str:
 
 @pytest.mark.usefixtures("assist")
 @pytest.mark.parametrize(
-    "sentence",
+    ("start", "stop"),
     [
-        "start recording",
-        "start the Springfield City Council recording",
-        "turn on Springfield City Council recording",
-        "Start transcribing.",
-        "start the council recording",
+        ("start recording", "stop recording"),
+        (
+            "start the Springfield City Council recording",
+            "stop the Springfield City Council recording",
+        ),
+        (
+            "turn on Springfield City Council recording",
+            "turn off Springfield City Council recording",
+        ),
+        ("Start transcribing.", "stop transcribing"),
+        ("start the council recording", "end the council recording"),
     ],
 )
-async def test_start(
-    hass: HomeAssistant, simulator: MediaScribeSimulator, sentence: str
+async def test_start_and_stop(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, start: str, stop: str
 ) -> None:
-    """Each way of asking starts the recording, and the answer says so."""
-    assert await say(hass, sentence) == f"Recording started in {SITE_NAME}."
+    """Each way of asking starts or stops the recording, and the answer says so."""
+    assert await say(hass, start) == f"Recording started in {SITE_NAME}."
     assert simulator.is_recording
     assert state(hass, SWITCH) == "on"
-    assert await say(hass, sentence) == f"{SITE_NAME} is already recording."
+    assert await say(hass, start) == f"{SITE_NAME} is already recording."
 
-
-@pytest.mark.usefixtures("assist")
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "stop recording",
-        "stop the Springfield City Council recording",
-        "turn off Springfield City Council recording",
-        "stop transcribing",
-    ],
-)
-async def test_stop(
-    hass: HomeAssistant, simulator: MediaScribeSimulator, sentence: str
-) -> None:
-    """Each way of asking stops the recording, and the answer says so."""
-    await call(hass, "switch", "turn_on", SWITCH)
-    assert await say(hass, sentence) == f"Recording stopped in {SITE_NAME}."
+    assert await say(hass, stop) == f"Recording stopped in {SITE_NAME}."
     assert not simulator.is_recording
     assert state(hass, SWITCH) == "off"
-    assert await say(hass, sentence) == f"{SITE_NAME} is not recording."
+    assert await say(hass, stop) == f"{SITE_NAME} is not recording."
 
 
 @pytest.mark.usefixtures("assist")
@@ -131,16 +121,36 @@ async def test_is_it_recording(hass: HomeAssistant, sentence: str) -> None:
 
 
 @pytest.mark.usefixtures("assist")
-async def test_start_not_confirmed(
-    hass: HomeAssistant, simulator: MediaScribeSimulator
+@pytest.mark.parametrize(
+    ("recording", "sentence", "answer"),
+    [
+        (
+            "off",
+            "start recording",
+            f"Recording did not start in {SITE_NAME}: the server still reports no "
+            "recording. The meeting is not being recorded; start it in MediaScribe "
+            "itself.",
+        ),
+        (
+            "on",
+            "stop recording",
+            f"Recording did not stop in {SITE_NAME}: the server still reports a "
+            "recording. Stop it in MediaScribe itself.",
+        ),
+    ],
+)
+async def test_command_not_confirmed(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    recording: str,
+    sentence: str,
+    answer: str,
 ) -> None:
-    """A start the server ignores is spoken as a failure, with what to do."""
+    """A command the server ignores is spoken as a failure, with what to do."""
+    await call(hass, "switch", f"turn_{recording}", SWITCH)
     simulator.action_change = "ignore"
-    assert await say(hass, "start recording") == (
-        f"Recording did not start in {SITE_NAME}: the server still reports no "
-        "recording. The meeting is not being recorded; start it in MediaScribe itself."
-    )
-    assert state(hass, SWITCH) == "off"
+    assert await say(hass, sentence) == answer
+    assert state(hass, SWITCH) == recording
 
 
 @pytest.mark.usefixtures("assist")
