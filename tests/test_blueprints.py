@@ -447,14 +447,21 @@ async def test_alert_when_recording_starts_without_a_signal(
 
 @pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
 @pytest.mark.parametrize(
-    ("calendar", "minutes", "stopped_by_home_assistant", "alerted"),
+    ("calendar", "minutes", "stopped_by", "alerted"),
     [
-        (CALENDAR, 10, False, ["stopped_outside"]),
-        (CALENDAR, 10, True, []),
-        (CALENDAR, 40, False, []),
-        ("", 40, False, ["stopped_outside"]),
+        (CALENDAR, 10, "server", ["stopped_outside"]),
+        (CALENDAR, 10, "home_assistant", []),
+        (CALENDAR, 10, "server_restart", ["stopped_outside"]),
+        (CALENDAR, 40, "server", []),
+        ("", 40, "server", ["stopped_outside"]),
     ],
-    ids=["at-server-during-event", "by-home-assistant", "after-event", "no-calendar"],
+    ids=[
+        "during-event",
+        "by-home-assistant",
+        "in-outage",
+        "after-event",
+        "no-calendar",
+    ],
 )
 async def test_alert_for_a_stop_outside_home_assistant(
     hass: HomeAssistant,
@@ -463,20 +470,30 @@ async def test_alert_for_a_stop_outside_home_assistant(
     notified: list[ServiceCall],
     calendar: str,
     minutes: float,
-    stopped_by_home_assistant: bool,
+    stopped_by: str,
     alerted: list[str],
 ) -> None:
-    """A stop at the server alerts (during a calendar event, if one is chosen)."""
+    """A stop at the server alerts (during a calendar event, if one is chosen).
+
+    A stop while the server did not answer is reported when it answers again.
+    """
     await setup_calendar(hass, [meeting("City Council Meeting", 0, 30)])
     inputs = {**HEALTH_INPUTS, "calendar": calendar}
     await use_blueprint(hass, "recording_health_alert.yaml", inputs)
     await run_until(hass, freezer, minutes)
     simulator.start_recording()
     await seconds_pass(hass, freezer, 10)
-    if stopped_by_home_assistant:
+    if stopped_by == "home_assistant":
         await call(hass, "switch", SERVICE_TURN_OFF, SWITCH)
-    else:
+    elif stopped_by == "server":
         simulator.stop_recording()
+    else:
+        port = simulator.port
+        await simulator.stop()
+        await seconds_pass(hass, freezer, 20)
+        assert state(hass, EVENT) == "unavailable"
+        simulator.stop_recording()
+        await simulator.start(port=port)
     await seconds_pass(hass, freezer, 10)
     assert hass.states.get(EVENT).attributes["event_type"] == "stopped"
     assert problems(notified) == alerted
