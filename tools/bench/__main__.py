@@ -206,12 +206,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--results", type=Path, help="also keep the raw measurements as JSON here"
     )
-    parser.add_argument(
-        "--report-only",
-        type=Path,
-        metavar="RESULTS_JSON",
-        help="only write the report from measurements kept with --results",
-    )
     return parser.parse_args(argv)
 
 
@@ -223,21 +217,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and return its exit status."""
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
-    if args.report_only is not None:
-        results = json.loads(args.report_only.read_text(encoding="utf-8"))
-    else:
-        state_dir = Path(tempfile.mkdtemp(prefix="mediascribe-bench-"))
-        started = time.monotonic()
-        try:
-            results = asdict(asyncio.run(run(QUICK if args.quick else FULL, state_dir)))
-        except (BenchError, DemoError, OSError, TimeoutError) as err:
-            print(f"scripts/bench: {err}; logs in {state_dir}", file=sys.stderr)
-            return 1
-        say(f"measured in {time.monotonic() - started:.0f} s")
-        shutil.rmtree(state_dir, ignore_errors=True)
-        if args.results is not None:
-            args.results.parent.mkdir(parents=True, exist_ok=True)
-            args.results.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    state_dir = Path(tempfile.mkdtemp(prefix="mediascribe-bench-"))
+    started = time.monotonic()
+    try:
+        results = asdict(asyncio.run(run(QUICK if args.quick else FULL, state_dir)))
+    except (BenchError, DemoError, OSError, TimeoutError) as err:
+        print(f"scripts/bench: {err}; logs in {state_dir}", file=sys.stderr)
+        return 1
+    say(f"measured in {time.monotonic() - started:.0f} s")
+    shutil.rmtree(state_dir, ignore_errors=True)
+    if args.results is not None:
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=1), encoding="utf-8")
     args.output.mkdir(parents=True, exist_ok=True)
     for path in write_report(results, args.output):
         say(f"wrote {path}")

@@ -127,10 +127,7 @@ def simulators(count: int) -> list[MediaScribeSimulator]:
 
 
 def integration_entities(index: int) -> tuple[str, ...]:
-    """Return the ids of the switch, select, no-signal sensor and two sensors.
-
-    Entity ids follow the site name and the translated entity names.
-    """
+    """Return the entity ids (from the site and translated names) to wait for."""
     names = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["entity"]
     return tuple(
         f"{platform}.{slugify(site_name(index))}_{slugify(names[platform][key]['name'])}"
@@ -497,12 +494,7 @@ async def _time_of(future: Awaitable[object]) -> float:
 
 
 def read_cpu(pid: int) -> tuple[float, float]:
-    """Return (process CPU seconds, event-loop thread CPU seconds) of `pid`.
-
-    The process figure is utime + stime of /proc/<pid>/stat (all threads,
-    10 ms ticks); the event loop runs in the main thread, whose schedstat
-    counts nanoseconds.
-    """
+    """Return CPU seconds of process `pid` (10 ms ticks) and of its main thread."""
     stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
     fields = stat.rpartition(")")[2].split()
     ticks = os.sysconf("SC_CLK_TCK")
