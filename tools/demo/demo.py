@@ -44,6 +44,18 @@ LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 SIMULATOR_TOKEN = "mediascribe-demo-token"  # noqa: S105 - a local demo's token
 SITE_NAME = "Springfield City Council"
 PRESETS = ("Council Chamber", "Committee Room", "Work Session")
+ENTITY_PREFIX = SITE_NAME.lower().replace(" ", "_")
+# So Assist answers "start recording" in the demo as the README sets it up.
+VOICE_AUTOMATION = {
+    "alias": "MediaScribe voice control",
+    "use_blueprint": {
+        "path": f"{DOMAIN}/voice_control.yaml",
+        "input": {
+            "recording_switch": f"switch.{ENTITY_PREFIX}_recording",
+            "preset_select": f"select.{ENTITY_PREFIX}_preset",
+        },
+    },
+}
 
 # Home Assistant's exit status when it asks to be restarted (Settings > Restart).
 RESTART_EXIT_CODE = 100
@@ -53,7 +65,8 @@ SIMULATOR_START_TIMEOUT = 30.0
 # Only what the demo uses (history and logbook for the device page, Assist
 # for the voice control blueprint);
 # default_config would pull in dozens of integrations and their packages.
-# Rewritten on every start so the port always matches.
+# Rewritten on every start so the port always matches; automations made in
+# the UI go to automations.yaml, which is kept.
 CONFIGURATION_YAML = """\
 # Written by scripts/develop on every start; changes here are overwritten.
 homeassistant:
@@ -71,6 +84,8 @@ history:
 logbook:
 assist_pipeline:
 conversation:
+automation: !include automations.yaml
+automation demo: {automations}
 logger:
   default: warning
   logs:
@@ -167,19 +182,28 @@ class Demo:
         )
 
     def write_config(self) -> None:
-        """Write configuration.yaml and link the integration into the config."""
-        custom = self.config_dir / "custom_components"
-        custom.mkdir(parents=True, exist_ok=True)
+        """Write configuration.yaml; link the integration and its blueprints."""
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        # The entities of a real server (--url) are named after its own site.
+        automations = [VOICE_AUTOMATION] if self.simulated else []
         (self.config_dir / "configuration.yaml").write_text(
-            CONFIGURATION_YAML.format(host=HOST, port=self.port), encoding="utf-8"
+            CONFIGURATION_YAML.format(
+                host=HOST, port=self.port, automations=json.dumps(automations)
+            ),
+            encoding="utf-8",
         )
-        link = custom / DOMAIN
-        target = REPO / "custom_components" / DOMAIN
-        if link.is_symlink() and link.resolve() == target.resolve():
-            return
-        if link.is_symlink():
-            link.unlink()
-        link.symlink_to(target, target_is_directory=True)
+        ui_automations = self.config_dir / "automations.yaml"
+        if not ui_automations.exists():
+            ui_automations.write_text("[]\n", encoding="utf-8")
+        for folder in ("custom_components", "blueprints/automation"):
+            link = self.config_dir / folder / DOMAIN
+            target = REPO / folder / DOMAIN
+            if link.is_symlink() and link.resolve() == target.resolve():
+                continue
+            if link.is_symlink():
+                link.unlink()
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(target, target_is_directory=True)
 
     def start_hass(self) -> None:
         """Start Home Assistant and wait until its API answers."""
