@@ -27,7 +27,6 @@ from tools.demo.processes import REPO
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
-    from simulator import PutResponse
     from tools.bench.hass_socket import HassSocket, StateChange
     from tools.demo.api import Session
 
@@ -52,7 +51,6 @@ SETUP_TIMEOUT = 60.0
 MEMORY_TIMEOUT = 30.0
 
 SETUP_INTEGRATION = "integration"
-SETUP_INTEGRATION_ACK = "integration, PUT answers 204"
 SETUP_PEER = "RESTful"
 
 
@@ -223,20 +221,14 @@ class Bench:
     # -- 1. command to confirmed state -------------------------------------------
 
     async def integration_commands(self, latency: float) -> None:
-        """Time the integration's commands, with both kinds of PUT answer."""
-        variants: tuple[tuple[str, PutResponse], ...] = (
-            (SETUP_INTEGRATION_ACK, "empty"),
-            (SETUP_INTEGRATION, "status"),
-        )
-        for setup, put_response in variants:
-            self.sims[INTEGRATION_SIM].put_response = put_response
-            for _ in range(self.profile.command_rounds):
-                for kind in ("switch", "select", "switch", "select"):
-                    # Off the poll grid, as a user's command would be.
-                    await asyncio.sleep(random.uniform(0.05, 0.3))  # noqa: S311
-                    await self.command(
-                        INTEGRATION, kind, setup, latency, INTEGRATION_SIM
-                    )
+        """Time the integration's commands; the server answers a PUT with its status."""
+        for _ in range(self.profile.command_rounds):
+            for kind in ("switch", "select", "switch", "select"):
+                # Off the poll grid, as a user's command would be.
+                await asyncio.sleep(random.uniform(0.05, 0.3))  # noqa: S311
+                await self.command(
+                    INTEGRATION, kind, SETUP_INTEGRATION, latency, INTEGRATION_SIM
+                )
 
     async def command(
         self, entities: Entities, kind: str, setup: str, latency: float, sim: int

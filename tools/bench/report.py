@@ -7,22 +7,14 @@ from dataclasses import dataclass
 import statistics
 from typing import TYPE_CHECKING, Any
 
+from tools.bench.measure import SETUP_INTEGRATION as INTEGRATION, SETUP_PEER as PEER
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
-# The names tools/bench/measure.py records its setups under.
-INTEGRATION = "integration"
-INTEGRATION_ACK = "integration, PUT answers 204"
-PEER = "RESTful"
-SETUPS = (INTEGRATION, INTEGRATION_ACK, PEER)
-# How many round trips a confirmed command needs at least.
-ROUND_TRIPS = {INTEGRATION: 1, INTEGRATION_ACK: 2, PEER: 2}
-COLORS = {
-    INTEGRATION: "tab:blue",
-    INTEGRATION_ACK: "tab:cyan",
-    PEER: "tab:red",
-}
+SETUPS = (INTEGRATION, PEER)
+OWN_CODE = "custom_components.mediascribe"
 
 COMMAND_RTT_TARGET = 2.2
 PEER_SPEEDUP_TARGET = 10.0
@@ -34,8 +26,6 @@ MS = 1000.0
 KIB = 1024
 MIB = KIB * KIB
 MINUTE = 60.0
-# Packages named in the memory breakdown; the rest are summed up.
-TOP_PACKAGES = 6
 
 
 @dataclass(frozen=True)
@@ -92,10 +82,9 @@ class Summary:
         self.cost = _cost_rows(results["cost"])
         self.memory: list[dict[str, Any]] = results["memory"]
 
-    def command(self, setup: str, latency: float) -> Spread | None:
+    def command(self, setup: str, latency: float) -> Spread:
         """Return the spread of one setup's command times at one latency."""
-        samples = self.commands.get((setup, latency))
-        return Spread.of(samples) if samples else None
+        return Spread.of(self.commands[setup, latency])
 
     def requests_per_command(self, setup: str) -> dict[str, list[int]]:
         """Return the requests of each method that each command of `setup` caused."""
@@ -118,17 +107,11 @@ class Summary:
             slopes.append((half[0][0], half[-1][0], fit.slope))
         return slopes
 
-    def memory_by_package(self) -> list[tuple[str, float]]:
-        """Return the growth per added entry of each package's traced blocks."""
+    def own_memory(self) -> float:
+        """Return the per-entry growth of what the integration's own code allocated."""
         first, last = self.memory[0], self.memory[-1]
-        added = last["entries"] - first["entries"]
-        growth = {
-            name: (size - first["packages"].get(name, 0)) / added
-            for name, size in last["packages"].items()
-        }
-        ranked = sorted(growth.items(), key=lambda item: -item[1])
-        rest = sum(size for _, size in ranked[TOP_PACKAGES:])
-        return [*ranked[:TOP_PACKAGES], ("everything else", rest)]
+        grown = last["packages"].get(OWN_CODE, 0) - first["packages"].get(OWN_CODE, 0)
+        return float(grown / (last["entries"] - first["entries"]))
 
 
 def _seconds_by_setup_and_latency(
@@ -169,29 +152,24 @@ def _cost_rows(windows: Sequence[Mapping[str, Any]]) -> list[CostRow]:
 
 def targets(summary: Summary) -> Iterator[tuple[str, str, bool, str]]:
     """Judge every target against the measurements: name, measured, met, why."""
-    for setup, label in (
-        (INTEGRATION, "the PUT answers with the status"),
-        (INTEGRATION_ACK, "the PUT answers 204, so PUT + GET"),
-    ):
-        multiples = {
-            latency: spread.median / summary.rtt[latency].median
-            for latency in summary.latencies
-            if (spread := summary.command(setup, latency)) is not None
-        }
-        met = max(multiples.values()) <= COMMAND_RTT_TARGET
-        yield (
-            f"Command to confirmed state <= {COMMAND_RTT_TARGET:g}x RTT ({label})",
-            ", ".join(f"{m:.2f}x at {_ms(x)}" for x, m in multiples.items()),
-            met,
-            f"{ROUND_TRIPS[setup]} round trip(s) plus Home Assistant's own cost of"
-            " a websocket action, a state write and its event"
-            + ("" if met else ", which a short round trip does not hide"),
-        )
-    ratios = {
-        latency: theirs.median / ours.median
+    multiples = {
+        latency: summary.command(INTEGRATION, latency).median
+        / summary.rtt[latency].median
         for latency in summary.latencies
-        if (ours := summary.command(INTEGRATION, latency))
-        and (theirs := summary.command(PEER, latency))
+    }
+    met = max(multiples.values()) <= COMMAND_RTT_TARGET
+    yield (
+        f"Command to confirmed state <= {COMMAND_RTT_TARGET:g}x RTT",
+        ", ".join(f"{m:.2f}x at {_ms(x)}" for x, m in multiples.items()),
+        met,
+        "one round trip (the PUT's answer is the new state) plus Home Assistant's"
+        " own cost of a websocket action, a state write and its event"
+        + ("" if met else ", which a short round trip does not hide"),
+    )
+    ratios = {
+        latency: summary.command(PEER, latency).median
+        / summary.command(INTEGRATION, latency).median
+        for latency in summary.latencies
     }
     yield (
         f"At least {PEER_SPEEDUP_TARGET:g}x faster than the RESTful configuration"
@@ -209,17 +187,16 @@ def targets(summary: Summary) -> Iterator[tuple[str, str, bool, str]]:
         polls["gets"] == polls["polls"] and polls["other"] == 0,
         "one coordinator per entry reads the status once for all its entities",
     )
-    for setup in (INTEGRATION, INTEGRATION_ACK):
-        counts = summary.requests_per_command(setup)
-        most = {method: max(values, default=0) for method, values in counts.items()}
-        yield (
-            f"At most one PUT and one GET per command ({setup})",
-            f"at most {most['PUT']} PUT and {most['GET']} GET",
-            met := most["PUT"] <= 1 and most["GET"] <= 1,
-            "the PUT's answer is the new state; a GET only when it carries none"
-            if met
-            else "a poll's GET can fall into a command's window (see the medians)",
-        )
+    counts = summary.requests_per_command(INTEGRATION)
+    most = {method: max(values) for method, values in counts.items()}
+    yield (
+        "At most one PUT and one GET per command",
+        f"at most {most['PUT']} PUT and {most['GET']} GET",
+        met := most["PUT"] <= 1 and most["GET"] <= 1,
+        "the PUT's answer is the new state; a GET only when it carries none"
+        if met
+        else "a poll's GET can fall into a command's window (see the medians)",
+    )
     yield _flat(
         "Event-loop CPU per poll",
         [(row.entries, row.loop_ms_per_poll) for row in summary.cost],
@@ -292,8 +269,7 @@ def render(summary: Summary) -> str:
         if (d := summary.detections.get((setup, x)))
     ]
     command_table = _table(
-        "Added latency | RTT | Setup | n | Median | p10 - p90 | x RTT | x limit"
-        " | vs integration",
+        "Added latency | RTT | Setup | n | Median | p10 - p90 | x RTT",
         list(_command_rows(summary)),
     )
     requests = list(_request_rows(summary))
@@ -312,7 +288,6 @@ def render(summary: Summary) -> str:
         ],
     )
     slopes = [(f"{a} - {b}", _kib(slope)) for a, b, slope in summary.memory_slopes()]
-    packages = [(name, _kib(size)) for name, size in summary.memory_by_package()]
     setup = results["setup"]
     setup_times = [
         ("first (loads the integration)", *Spread.of(setup[:1]).cells()),
@@ -348,9 +323,9 @@ Measured on {machine["date"]}: {machine["cores"]} cores
 From the websocket `call_service` (`switch.turn_on`, `switch.turn_off`,
 `select.select_option`) until Home Assistant wrote the state the server reports
 (the `state_changed` event's `time_fired`). The RTT is the median of GETs of the
-status from the bench process on a kept-alive connection. The limit is the
-least a confirmed state can take: one RTT when the PUT's answer carries the
-status, two (PUT, then GET) otherwise.
+status from the bench process on a kept-alive connection. The simulator answers
+a PUT with the new status (its default), so a confirmed state needs one round
+trip.
 
 {command_table}
 
@@ -358,7 +333,7 @@ The RESTful entities show a command's result with the next poll, every
 {summary.peer_interval:g} s; the bench sends their commands at phases spread evenly
 over the poll period. A user who minds the delay can add
 `homeassistant.update_entity` after each command (see rest-alternative.yaml):
-two round trips, as the integration's 204 case, and a second request.
+a second request and a second round trip.
 
 ## 2. A change on the server
 
@@ -372,7 +347,8 @@ sensor shows it.
 
 From the simulators' request logs. Per poll: the GETs in the quiet CPU windows
 over the number of polls (requests less than 1 s apart are one poll). Per
-command: the requests from the action's call until it returned.
+command: the requests from the action's call until it returned; the RESTful
+entities then take the new state from the next poll's GET.
 
 {_table("Setup | Requests per poll | Requests per command (median; most)", requests)}
 
@@ -394,12 +370,13 @@ collects garbage and reports what the traced blocks hold: once before entry
 {summary.memory[0]["entries"] + 1} is added, then after every entry up to entry
 {summary.memory[-1]["entries"]}. Tracing slows every allocation, so it is off during
 the CPU windows and the timed setups. Per entry is the slope of a line
-fitted to each half of the samples; by where the memory was allocated, it is
-the growth from the first to the last sample over the entries added.
+fitted to each half of the samples.
 
 {_table("Entries | Per entry", slopes)}
 
-{_table("Allocated in | Per entry", packages)}
+Of that, {_kib(summary.own_memory())} per entry was allocated by the integration's
+own code (`custom_components/mediascribe`); the rest by Home Assistant and the
+libraries it uses on the entry's behalf.
 
 ## 6. Setup
 
@@ -417,7 +394,7 @@ process, then Home Assistant with the demo's configuration (`tools/demo/`) plus
 Assistant and adds the integration's entries through the config flow's REST API.
 The added latency is a simulator fault that holds every answer back. Commands:
 {profile["command_rounds"]} rounds of switch on, select, switch off, select per
-latency for each integration variant, and {profile["peer_periods"]} poll periods
+latency for the integration, and {profile["peer_periods"]} poll periods
 per latency for the RESTful setup, each with a switch command, a select command
 and a server change. CPU windows: {", ".join(map(str, profile["cost_counts"]))}
 entries, {profile["window"]:g} s each after {profile["settle"]:g} s to settle.
@@ -427,44 +404,23 @@ entries, {profile["window"]:g} s each after {profile["settle"]:g} s to settle.
 def _command_rows(summary: Summary) -> Iterator[tuple[object, ...]]:
     for latency in summary.latencies:
         rtt = summary.rtt[latency].median
-        ours = summary.command(INTEGRATION, latency)
         for setup in SETUPS:
-            if (spread := summary.command(setup, latency)) is None:
-                continue
-            versus = (
-                "-"
-                if ours is None or setup == INTEGRATION
-                else f"{spread.median / ours.median:.1f}x slower"
-            )
-            multiple = spread.median / rtt
-            yield (
-                _ms(latency),
-                _duration(rtt),
-                setup,
-                *spread.cells(),
-                f"{multiple:.2f}",
-                f"{multiple / ROUND_TRIPS[setup]:.2f}",
-                versus,
-            )
+            spread = summary.command(setup, latency)
+            multiple = f"{spread.median / rtt:.2f}"
+            yield _ms(latency), _duration(rtt), setup, *spread.cells(), multiple
 
 
 def _request_rows(summary: Summary) -> Iterator[tuple[object, ...]]:
     for setup in SETUPS:
-        poll = summary.results["polls"].get(setup)
-        per_poll = (
-            f"{poll['gets'] / poll['polls']:.2f} GET ({poll['gets']} GETs in"
-            f" {poll['polls']} polls)"
-            if poll and poll["polls"]
-            else "-"
-        )
+        poll = summary.results["polls"][setup]
         puts, gets = summary.requests_per_command(setup).values()
-        per_command = (
+        yield (
+            setup,
+            f"{poll['gets'] / max(poll['polls'], 1):.2f} GET ({poll['gets']} GETs in"
+            f" {poll['polls']} polls)",
             f"{statistics.median(puts):g} PUT + {statistics.median(gets):g} GET;"
-            f" {max(puts)} PUT + {max(gets)} GET"
+            f" {max(puts)} PUT + {max(gets)} GET",
         )
-        if setup == PEER:
-            per_command += " (the state then arrives with the next poll's GET)"
-        yield setup, per_poll, per_command
 
 
 def _table(header: str, rows: Sequence[Sequence[object]]) -> str:
@@ -499,28 +455,20 @@ def plot(summary: Summary, path: Path) -> None:
     figure, (commands, cpu, memory) = plt.subplots(
         1, 3, figsize=(16, 5.5), gridspec_kw={"width_ratios": [2.2, 1, 1]}
     )
-    ticks, labels = [], []
-    for group, latency in enumerate(summary.latencies):
-        at = [group * (len(SETUPS) + 1) + i for i in range(len(SETUPS))]
-        boxes = commands.boxplot(
-            [[x * MS for x in summary.commands[setup, latency]] for setup in SETUPS],
-            positions=at,
-            widths=0.7,
-            patch_artist=True,
-        )["boxes"]
-        for box, setup in zip(boxes, SETUPS, strict=True):
-            box.set_facecolor(COLORS[setup])
+    trials = [(setup, latency) for latency in summary.latencies for setup in SETUPS]
+    commands.boxplot(
+        [[x * MS for x in summary.commands[trial]] for trial in trials],
+        tick_labels=[f"{setup}\n+{_ms(latency)} latency" for setup, latency in trials],
+    )
+    for latency in summary.latencies:
         rtt = summary.rtt[latency].median * MS
-        commands.hlines(rtt, at[0] - 0.5, at[-1] + 0.5, colors="green", linestyles=":")
-        ticks.append(statistics.mean(at))
-        labels.append(f"+{latency * MS:g} ms latency (dotted: RTT {rtt:.1f} ms)")
+        commands.axhline(rtt, color="green", linestyle=":", label=f"RTT {rtt:.1f} ms")
     commands.set_yscale("log")
-    commands.set_xticks(ticks, labels)
     commands.set_ylabel("command to confirmed state (ms, log scale)")
     commands.set_title(
         f"Command to confirmed state (RESTful polls every {summary.peer_interval:g} s)"
     )
-    commands.legend(boxes, SETUPS, loc="center left", fontsize=8)
+    commands.legend(loc="center left")
 
     entries = [row.entries for row in summary.cost]
     cpu.plot(entries, [row.core_share * 100 for row in summary.cost], "o-")
