@@ -105,3 +105,9 @@ def test_run_time_deprecations_are_marked() -> None:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     assert "__getattr__" not in names
     assert isinstance(tree.body[2], ast.Import)
+
+
+def test_python_314_syntax_is_marked() -> None:
+    """A module with `except A, B:` (PEP 758, Python 3.14) is marked all the same."""
+    tail = "\ntry:\n    pass\nexcept ValueError, TypeError:\n    pass\n"
+    assert mark(MODULE + tail) == mark(MODULE) + tail

@@ -1,8 +1,8 @@
 """Type-check the integration against the newest Home Assistant on PyPI.
 
-Downloads the newest homeassistant wheel (or takes --wheel or --source) and the
-requirements of it that this environment lacks, then runs the check in
-typecheck.py. Exit status 1 on any error.
+Downloads the newest homeassistant wheel (or takes --wheel) and the requirements
+of it that this environment lacks, then runs the check in typecheck.py. Exit
+status 1 on any error.
 """
 
 from __future__ import annotations
@@ -61,20 +61,19 @@ def missing_requirements(source: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Prepare the release, check, print the errors; 1 if there are any."""
     parser = argparse.ArgumentParser(prog="scripts/check-latest-ha")
-    given = parser.add_mutually_exclusive_group()
-    given.add_argument("--wheel", type=Path, help="a homeassistant wheel to use")
-    given.add_argument("--source", type=Path, help="a folder holding homeassistant/")
+    parser.add_argument("--wheel", type=Path, help="a homeassistant wheel to use")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="check-latest-ha-") as tmp:
-        source = args.source or Path(tmp) / "source"
-        if args.source is None:
-            python = f"{sys.version_info.major}.{sys.version_info.minor}"
-            unpack(args.wheel or download([HA], python, Path(tmp))[0], source)
-            if missing := missing_requirements(source):
-                requirements = Path(tmp) / "requirements"
-                for wheel in download(missing, python_version(source), requirements):
-                    unpack(wheel, source)
-        release = next(source.glob(f"{HA}-*.dist-info"), source).stem
+        source = Path(tmp) / "source"
+        python = f"{sys.version_info.major}.{sys.version_info.minor}"
+        unpack(args.wheel or download([HA], python, Path(tmp))[0], source)
+        # Without them the checker sees no types where the release relies on
+        # them: 2026.11 aliases voluptuous to probatio, and every vol.* is an error.
+        if missing := missing_requirements(source):
+            requirements = Path(tmp) / "requirements"
+            for wheel in download(missing, python_version(source), requirements):
+                unpack(wheel, source)
+        release = next(source.glob(f"{HA}-*.dist-info")).stem
         print(f"{release}: basedpyright on {PACKAGE.name}", flush=True)
         errors = check(source, PACKAGE)
     for error in errors:

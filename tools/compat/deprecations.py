@@ -24,7 +24,7 @@ IMPORT = "import warnings as _compat_warnings\n"
 MARK = "@_compat_warnings.deprecated('run-time deprecation in Home Assistant')\n"
 DECORATORS = frozenset({"deprecated_function", "deprecated_class"})
 # Python 3.14 (PEP 758) allows `except A, B:`; older parsers need parentheses.
-UNPARENTHESIZED = "multiple exception types must be parenthesized"
+UNPARENTHESIZED = re.compile(r"^(\s*except\*?\s+)([^():\n]+,[^():\n]+?)(\s*:)", re.M)
 
 
 def marked_sources(package: Path) -> dict[Path, str]:
@@ -41,7 +41,7 @@ def marked_sources(package: Path) -> dict[Path, str]:
 
 def mark(text: str) -> str:
     """Return a module's source with its run-time deprecations marked."""
-    tree = _parse(text)
+    tree = ast.parse(UNPARENTHESIZED.sub(r"\1(\2)\3", text))
     defs: list[Definition] = [
         node
         for node in ast.walk(tree)
@@ -72,21 +72,6 @@ def mark(text: str) -> str:
     after_head = max((statement.end_lineno or 0 for statement in head), default=0)
     lines[after_head] = IMPORT + lines[after_head]
     return "".join(lines)
-
-
-def _parse(text: str) -> ast.Module:
-    """Parse a module, adding the parentheses PEP 758 lets newer code leave out."""
-    lines = text.splitlines(keepends=True)
-    while True:
-        try:
-            return ast.parse("".join(lines))
-        except SyntaxError as err:
-            if err.msg != UNPARENTHESIZED or err.lineno is None:
-                raise
-            line = lines[err.lineno - 1]
-            lines[err.lineno - 1] = re.sub(
-                r"(except\*?\s+)([^:]+?)(\s*:)", r"\1(\2)\3", line
-            )
 
 
 def _reports(node: Definition, reporters: set[str]) -> bool:
