@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 from dataclasses import asdict
 import json
 import os
 from pathlib import Path
 import platform
+import re
 import shutil
 import signal
 import sys
@@ -60,27 +60,6 @@ if TYPE_CHECKING:
 PEER_YAML = REPO / "docs" / "rest-alternative.yaml"
 
 
-def rest_package(status_url: str, scan_interval: float | None) -> str:
-    """Return docs/rest-alternative.yaml with its secrets filled in."""
-    secrets = {
-        "mediascribe_status_url": status_url,
-        "mediascribe_authorization": f"Bearer {TOKEN}",
-    }
-
-    class Loader(yaml.SafeLoader):
-        """The safe loader, with Home Assistant's !secret."""
-
-    Loader.add_constructor(
-        "!secret",
-        lambda loader, node: secrets[str(loader.construct_scalar(node))],  # type: ignore[arg-type]
-    )
-    package = yaml.load(PEER_YAML.read_text(encoding="utf-8"), Loader)  # noqa: S506 - a safe loader
-    if scan_interval is not None:
-        package["rest"][0]["scan_interval"] = scan_interval
-    text: str = yaml.safe_dump(package, sort_keys=False)
-    return text
-
-
 class BenchDemo(Demo):
     """The demo's Home Assistant, with the RESTful configuration as a package."""
 
@@ -99,9 +78,20 @@ class BenchDemo(Demo):
     def write_config(self) -> None:
         """Add the RESTful configuration to the demo's (it has none of its keys)."""
         super().write_config()
-        package = rest_package(
-            f"{self.peer_url}{STATUS_PATH}", self.profile.peer_scan_interval
-        )
+        secrets = {
+            "mediascribe_status_url": f"{self.peer_url}{STATUS_PATH}",
+            "mediascribe_authorization": f"Bearer {TOKEN}",
+        }
+        (self.config_dir / "secrets.yaml").write_text(yaml.safe_dump(secrets))
+        package = PEER_YAML.read_text(encoding="utf-8")
+        if (interval := self.profile.peer_scan_interval) is not None:
+            # Its one resource, polled more often than rest's default.
+            resource = "\n  - resource:"
+            if resource not in package:
+                raise BenchError(f"{PEER_YAML.name} has no `{resource.strip()}`")
+            package = package.replace(
+                resource, f"\n  - scan_interval: {interval:g}\n    resource:"
+            )
         with (self.config_dir / "configuration.yaml").open("a", encoding="utf-8") as f:
             f.write(package)
 
@@ -110,15 +100,11 @@ def machine() -> dict[str, Any]:
     """Describe the machine and software the numbers were taken on."""
     from homeassistant.const import __version__ as ha_version  # noqa: PLC0415
 
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.partition(":")[2].strip()
-                break
+    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    cpu = re.search(r"^model name\s*: (.*)$", cpuinfo, re.MULTILINE)
     return {
         "cores": os.cpu_count(),
-        "cpu": cpu,
+        "cpu": cpu.group(1) if cpu else "unknown",
         "memory": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
         "kernel": platform.release(),
         "python": platform.python_version(),

@@ -11,7 +11,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 import itertools
-import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -34,8 +33,19 @@ class StateChange:
     attributes: Mapping[str, Any]
     fired: float
     """Home Assistant's time.time() when it wrote the state."""
-    received: float
-    """This process's time.monotonic() when the change arrived."""
+
+    @classmethod
+    def of(
+        cls, entity_id: str, state: Mapping[str, Any] | None, written: str
+    ) -> StateChange:
+        """Build a change from a state object of the API (None: removed)."""
+        state = state or {}
+        return cls(
+            entity_id,
+            state.get("state"),
+            state.get("attributes", {}),
+            datetime.fromisoformat(written).timestamp(),
+        )
 
 
 type Predicate = Callable[[StateChange], bool]
@@ -57,7 +67,7 @@ class HassSocket:
         self.states: dict[str, StateChange] = {}
 
     async def connect(self) -> None:
-        """Authenticate, load the current states and subscribe to changes."""
+        """Authenticate, subscribe to changes and load the current states."""
         self._ws = await self._session.ws_connect(self._url, max_msg_size=0)
         await self._ws.receive_json()  # auth_required
         await self._ws.send_json({"type": "auth", "access_token": self._token})
@@ -66,17 +76,11 @@ class HassSocket:
             raise SocketError(f"websocket authentication failed: {answer}")
         self._reader = asyncio.create_task(self._read())
         await self.send({"type": "subscribe_events", "event_type": "state_changed"})
-        now = time.monotonic()
         for state in await self.send({"type": "get_states"}):
+            # A change that arrived meanwhile is newer than this list.
             self.states.setdefault(
                 state["entity_id"],
-                StateChange(
-                    state["entity_id"],
-                    state["state"],
-                    state["attributes"],
-                    _timestamp(state["last_updated"]),
-                    now,
-                ),
+                StateChange.of(state["entity_id"], state, state["last_updated"]),
             )
 
     async def close(self) -> None:
@@ -130,48 +134,29 @@ class HassSocket:
         async for message in self._ws:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
-            self._dispatch(message.json(), time.monotonic())
+            self._dispatch(message.json())
         error = SocketError("the websocket connection closed")
         for future in [*self._results.values(), *(w[2] for w in self._waiters)]:
             if not future.done():
                 future.set_exception(error)
 
-    def _dispatch(self, message: Mapping[str, Any], received: float) -> None:
-        if message.get("type") == "result":
-            future = self._results.pop(message["id"], None)
-            if future is None or future.done():
+    def _dispatch(self, message: Mapping[str, Any]) -> None:
+        if message["type"] == "result":
+            future = self._results.pop(message["id"])
+            if future.done():  # its caller gave up
                 return
-            if message.get("success"):
-                future.set_result(message.get("result"))
+            if message["success"]:
+                future.set_result(message["result"])
             else:
-                future.set_exception(SocketError(str(message.get("error"))))
-        elif message.get("type") == "event":
+                future.set_exception(SocketError(str(message["error"])))
+        elif message["type"] == "event":  # only state_changed is subscribed to
             event = message["event"]
-            if event.get("event_type") == "state_changed":
-                self._on_state_changed(event, received)
-
-    def _on_state_changed(self, event: Mapping[str, Any], received: float) -> None:
-        data = event["data"]
-        new = data.get("new_state") or {}
-        change = StateChange(
-            data["entity_id"],
-            new.get("state"),
-            new.get("attributes", {}),
-            _timestamp(event["time_fired"]),
-            received,
-        )
-        self.states[change.entity_id] = change
-        pending = []
-        for waiter in self._waiters:
-            entity_id, predicate, future = waiter
-            if future.done():
-                continue
-            if entity_id == change.entity_id and predicate(change):
-                future.set_result(change)
-            else:
-                pending.append(waiter)
-        self._waiters = pending
-
-
-def _timestamp(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
+            data = event["data"]
+            change = StateChange.of(
+                data["entity_id"], data["new_state"], event["time_fired"]
+            )
+            self.states[change.entity_id] = change
+            self._waiters = [w for w in self._waiters if not w[2].done()]
+            for entity_id, predicate, future in self._waiters:
+                if entity_id == change.entity_id and predicate(change):
+                    future.set_result(change)

@@ -11,7 +11,6 @@ get `@warnings.deprecated`, and a module `__getattr__` serving
 from __future__ import annotations
 
 import ast
-from itertools import takewhile
 import re
 from typing import TYPE_CHECKING, TypeIs
 
@@ -68,9 +67,15 @@ def mark(text: str) -> str:
         stubs = "".join(f"{MARK}def {name}() -> None: ...\n" for name in constants)
         start, end = statement.lineno, statement.end_lineno or statement.lineno
         lines[start - 1 : end] = [stubs] + [""] * (end - start)
-    head = takewhile(_is_head, tree.body)
-    after_head = max((statement.end_lineno or 0 for statement in head), default=0)
-    lines[after_head] = IMPORT + lines[after_head]
+    # After `from __future__` imports, which must come first; a docstring that
+    # stops being one changes nothing for the type checker.
+    futures = [
+        statement.end_lineno or 0
+        for statement in tree.body
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+    ]
+    after = max(futures, default=0)
+    lines[after] = IMPORT + lines[after]
     return "".join(lines)
 
 
@@ -109,12 +114,4 @@ def _is_constant_getattr(node: ast.stmt) -> TypeIs[ast.Assign]:
         isinstance(node, ast.Assign)
         and "__getattr__" in ast.unparse(node.targets[0])
         and "check_if_deprecated_constant" in ast.unparse(node.value)
-    )
-
-
-def _is_head(node: ast.stmt) -> bool:
-    """Return whether node is the docstring or a `from __future__` import."""
-    docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-    return docstring or (
-        isinstance(node, ast.ImportFrom) and node.module == "__future__"
     )
