@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 import json
 import runpy
 import signal
@@ -67,7 +67,7 @@ class Harness:
         )
 
     def advance(self, seconds: float) -> None:
-        """Move the clock on by `seconds` (negative moves it back)."""
+        """Move the clock on by `seconds`."""
         self.now += timedelta(seconds=seconds)
 
     async def api(
@@ -114,6 +114,7 @@ async def test_the_article_examples(h: Harness) -> None:
     """The article's examples are served; repeating a start or stop is harmless."""
     idle = await h.api()
     started = await h.put(action="start")
+    # The position counts whole seconds.
     h.advance(4.5)
     recording = await h.api()
     again = await h.put(action="start")
@@ -125,37 +126,6 @@ async def test_the_article_examples(h: Harness) -> None:
     assert started.json() == {**IDLE, "recording": {"position": 0, "path": PATH}}
     assert recording.json() == again.json() == RECORDING
     assert (stopped_again.status, stopped_again.json()) == (200, IDLE)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "position"), [(0.999, 0), (1, 1), (59.5, 59), (3600, 3600), (-5, 0)]
-)
-async def test_position_counts_whole_seconds(
-    h: Harness, seconds: float, position: int
-) -> None:
-    """The position is the whole seconds since the start, never negative."""
-    h.sim.start_recording()
-    h.advance(seconds)
-
-    assert (await h.api()).json()["recording"] == {"position": position, "path": PATH}
-
-
-def test_path_names_the_meeting_after_its_utc_start() -> None:
-    """The path holds the UTC start to the ms; the default clock is UTC now."""
-    start = datetime(2026, 1, 2, 5, 4, 5, 6999, tzinfo=timezone(timedelta(hours=2)))
-    fixed = MediaScribeSimulator(tokens=[GOOD], clock=lambda: start)
-    real = MediaScribeSimulator(tokens=[GOOD])
-    before = datetime.now(UTC)
-    fixed.start_recording()
-    real.start_recording()
-    after = datetime.now(UTC) + timedelta(seconds=1)
-
-    meeting = "New Meeting 2026-01-02T03-04-05.006Z"
-    path = f"E:\\recordings\\{meeting}\\{meeting}.mp4"
-    assert fixed.status_document()["recording"] == {"position": 0, "path": path}
-    real_path = real.status_document()["recording"]["path"]  # type: ignore[index]
-    prefix = "E:\\recordings\\New Meeting {:%Y-%m-%dT%H-%M-%S}"
-    assert prefix.format(before) <= real_path < prefix.format(after)
 
 
 @pytest.mark.parametrize("action", ["start", "stop"])
@@ -188,16 +158,12 @@ async def test_put_actions(
     ("data", "error"),
     [
         (b"not json", "Request body is not valid JSON"),
-        (b"", "Request body is not valid JSON"),
         (b'["start"]', "Request body must be a JSON object"),
-        (b"{}", "Request body needs exactly one of action and activePresetId"),
         (
             b'{"action": "start", "activePresetId": "x"}',
             "Request body needs exactly one of action and activePresetId",
         ),
-        (b'{"action": "pause"}', "Unknown action 'pause'"),
         (b'{"action": "START"}', "Unknown action 'START'"),
-        (b'{"action": 1}', "Unknown action 1"),
     ],
 )
 async def test_bad_put_bodies_get_400(h: Harness, data: bytes, error: str) -> None:
@@ -215,7 +181,6 @@ async def test_bad_put_bodies_get_400(h: Harness, data: bytes, error: str) -> No
         ("apply", "gone", "Unknown preset id 'gone'", PRESET_ID),
         ("apply", 7, "Unknown preset id 7", PRESET_ID),
         ("ignore", "wide", None, PRESET_ID),
-        ("ignore", "gone", None, PRESET_ID),
         ("reject", "wide", "Changing the preset is not supported", PRESET_ID),
     ],
 )
@@ -243,17 +208,9 @@ async def test_preset_change(
         *[
             (method, STATUS_PATH, authorization, 401)
             for method in ("GET", "PUT")
-            for authorization in (
-                None,
-                f"Basic {GOOD}",
-                "Bearer ",
-                f"Bearer  {GOOD}",
-                f"Bearer {GOOD}x",
-                GOOD,
-            )
+            for authorization in (None, f"Basic {GOOD}", f"Bearer {GOOD}x", GOOD)
         ],
         # Routing comes before authentication.
-        ("GET", "/api/control", f"Bearer {GOOD}", 404),
         ("PUT", "/api/control", None, 404),
         ("POST", STATUS_PATH, None, 405),
         ("DELETE", STATUS_PATH, f"Bearer {GOOD}", 405),
@@ -282,12 +239,10 @@ def test_presets() -> None:
     names = ["Default", "Default", "Wide"]
     simulator = MediaScribeSimulator(tokens=[GOOD], presets=names)
     ids = [preset.id for preset in simulator.presets]
-    elsewhere = MediaScribeSimulator(tokens=[GOOD], site_name="Shelbyville")
+    again = MediaScribeSimulator(tokens=[GOOD], presets=names)
 
-    assert ids == [
-        p.id for p in MediaScribeSimulator(tokens=[GOOD], presets=names).presets
-    ]
-    assert len({*ids, elsewhere.presets[0].id}) == 4
+    assert ids == [preset.id for preset in again.presets]
+    assert len(set(ids)) == 3
     with pytest.raises(ValueError, match="at least one preset"):
         MediaScribeSimulator(tokens=[GOOD], presets=[])
 
@@ -322,67 +277,37 @@ async def test_lifecycle(h: Harness) -> None:
 # Faults
 
 
-@pytest.mark.parametrize(
-    ("fault", "status", "body", "headers"),
-    [
-        # A forced status stands for a server that failed before acting.
-        (Fault(status=503), 503, b"", {}),
-        (Fault(status=302, headers={"Location": "/"}), 302, b"", {"Location": "/"}),
-        (Fault(status=500, body=b"{}"), 500, b"{}", {"Content-Type": "application/j"}),
-        # A replaced body or an extra header still answers a start carried out.
-        (Fault(body=b"<", content_type="text/html"), 200, b"<", {"Content-Type": "t"}),
-        (Fault(body=b"ab", body_repeat=3), 200, b"ababab", {"Content-Length": "6"}),
-        (Fault(headers={"Retry-After": "5"}), 200, None, {"Retry-After": "5"}),
-    ],
-)  # fmt: skip
-async def test_fault_answers(
-    h: Harness, fault: Fault, status: int, body: bytes | None, headers: dict[str, str]
-) -> None:
-    """Status, body and headers of the answer are replaced as the fault says."""
-    h.sim.add_fault(fault)
-
-    answer = await h.put(action="start")
-
-    assert answer.status == status
-    assert body is None or answer.body == body
-    assert all(answer.headers[name].startswith(headers[name]) for name in headers)
-    assert h.sim.is_recording == (status == 200)
-
-
-async def test_field_faults_change_served_documents_only(h: Harness) -> None:
-    """Fields are merged into and removed from GET and PUT answers, not the state."""
+async def test_faults(h: Harness) -> None:
+    """Faults combine and count down; a forced status means the server did not act."""
     h.sim.add_fault(
         Fault(
-            fields={"hasNoSignal": "no", "recording": {"position": "4"}},
+            headers={"X-One": "1"},
+            fields={"hasNoSignal": "no"},
             remove_fields=("presets", "notThere"),
         )
     )
+    h.sim.add_fault(Fault(status=503, count=2))
 
-    got, put = await h.api(), await h.put(action="start")
-
-    expected = {**IDLE, "hasNoSignal": "no", "recording": {"position": "4"}}
-    del expected["presets"]
-    assert got.json() == put.json() == expected
-    assert h.sim.status_document()["hasNoSignal"] is False
-    assert h.sim.is_recording
-
-
-async def test_faults_combine_count_down_and_clear(h: Harness) -> None:
-    """Faults apply together; each /api/ request uses up a count, control ones not."""
-    h.sim.add_fault(Fault(headers={"X-One": "1"}, body=b"one"))
-    h.sim.add_fault(Fault(status=418, headers={"X-Two": "2"}, count=2))
-
-    state = await h.control("GET", "/state")
-    answers = [await h.api(path=path) for path in ("/api/x", STATUS_PATH, STATUS_PATH)]
+    await h.control("GET", "/state")
+    failed = [await h.put(action="start"), await h.api(path="/api/x")]
+    recording_after_failure = h.sim.is_recording
+    got = await h.api()
+    h.sim.add_fault(Fault(body=b"ab", body_repeat=3, content_type="text/html"))
+    replaced = await h.put(action="start")
     h.sim.clear_faults()
     clean = await h.api()
 
-    assert state.status == 200
-    assert [
-        (a.status, a.body, a.headers.get("X-One"), a.headers.get("X-Two"))
-        for a in answers
-    ] == [(418, b"one", "1", "2"), (418, b"one", "1", "2"), (200, b"one", "1", None)]
-    assert (clean.json(), "X-One" in clean.headers, h.sim.faults) == (IDLE, False, ())
+    assert [(a.status, a.body, a.headers["X-One"]) for a in failed] == [
+        (503, b"", "1")
+    ] * 2
+    assert not recording_after_failure
+    expected = {**IDLE, "hasNoSignal": "no"}
+    del expected["presets"]
+    assert got.json() == expected
+    assert (replaced.status, replaced.body) == (200, b"ababab")
+    assert replaced.headers["Content-Type"] == "text/html"
+    assert clean.json() == {**IDLE, "recording": {"position": 0, "path": PATH}}
+    assert ("X-One" in clean.headers, h.sim.faults) == (False, ())
 
 
 async def test_latency_holds_the_answer_not_the_action(h: Harness) -> None:
@@ -417,34 +342,11 @@ async def test_dropped_connection(
     assert h.sim.is_recording == (count == 1)
 
 
-async def test_request_log(h: Harness) -> None:
-    """Each /api/ request is logged with its outcome, never with its token."""
-    await h.put(action="start")
-    await h.api(authorization="Bearer bad-token")
-    await h.api("PUT", data=b"{oops")
-    await h.api(path="/api/nowhere", authorization=None)
-    await h.control("GET", "/state")
-
-    entries = h.sim.requests
-    listed = await h.control("GET", "/requests")
-    cleared = await h.control("DELETE", "/requests")
-
-    assert [(e.method, e.path, e.body, e.status, e.authorized) for e in entries] == [
-        ("PUT", STATUS_PATH, {"action": "start"}, 200, True),
-        ("GET", STATUS_PATH, None, 401, False),
-        ("PUT", STATUS_PATH, None, 400, True),
-        ("GET", "/api/nowhere", None, 404, False),
-    ]
-    assert listed.json() == {"requests": [asdict(entry) for entry in entries]}
-    assert all(t not in repr(entries) for t in (GOOD, "bad-token"))
-    assert (cleared.status, h.sim.requests) == (204, ())
-
-
 # Control endpoint
 
 
 async def test_control_state(h: Harness) -> None:
-    """GET shows settings and counts but no tokens; PATCH changes what it names."""
+    """State shows settings and counts but no tokens; PATCH changes what it names."""
     h.sim.add_fault(Fault(status=500, count=2))
     await h.api()
     settings = {
@@ -455,39 +357,19 @@ async def test_control_state(h: Harness) -> None:
         "position_frozen": True,
         "recording_limit": 60,
     }
-    status = {**IDLE, "siteName": "Capital City", "activePresetId": "dangling"}
-    status["hasNoSignal"] = True
+    changes = {"site_name": "Capital City", "active_preset_id": "x", "recording": True}
 
-    before = await h.control("GET", "/state")
-    patched = await h.control(
-        "PATCH",
-        "/state",
-        {
-            **settings,
-            "site_name": "Capital City",
-            "active_preset_id": "dangling",
-            "has_no_signal": True,
-            "recording": True,
-        },
-    )
+    patched = await h.control("PATCH", "/state", settings | changes)
     h.advance(10)
     after = await h.control("GET", "/state")
+    # Null leaves a field as it is, except the recording limit.
     stopped = await h.control(
         "PATCH", "/state", {"recording": False, "site_name": None}
     )
 
     counts = {"token_count": 2, "faults": [Fault(status=500, count=1).to_json()]}
     counts["request_count"] = 1
-    assert before.json() == {
-        "status": IDLE,
-        "put_response": "status",
-        "preset_change": "apply",
-        "action_change": "apply",
-        "action_delay": 0.0,
-        "position_frozen": False,
-        "recording_limit": None,
-        **counts,
-    }
+    status = {**IDLE, "siteName": "Capital City", "activePresetId": "x"}
     # Frozen from the start, the position is still 0 ten seconds later.
     recording = {"position": 0, "path": PATH}
     expected = {"status": {**status, "recording": recording}, **settings, **counts}
@@ -496,7 +378,7 @@ async def test_control_state(h: Harness) -> None:
 
 
 async def test_control_routes(h: Harness) -> None:
-    """Presets, tokens and faults are managed over HTTP; tokens are never echoed."""
+    """Presets, tokens, faults and the log are managed over HTTP, tokens never shown."""
     fault = Fault(status=302, body=b"<p>", headers={"Location": "/"}, count=3)
     routes = [
         ("POST", "/presets", {"name": "Wide"}),
@@ -513,6 +395,11 @@ async def test_control_routes(h: Harness) -> None:
     tokens = ("new-token", GOOD, OTHER)
     statuses = [(await h.api(authorization=f"Bearer {t}")).status for t in tokens]
     cleared = await h.control("DELETE", "/faults")
+    await h.api("PUT", "/api/nowhere", data=b"{oops")
+    await h.api("PUT", authorization=f"Bearer {OTHER}", json={"action": "start"})
+    log = h.sim.requests
+    listed = await h.control("GET", "/requests")
+    log_cleared = await h.control("DELETE", "/requests")
 
     wide = answers[0].json()["id"]
     assert [answer.status for answer in answers] == [201, 201, 200, 200, 200, 200, 200]
@@ -523,6 +410,17 @@ async def test_control_routes(h: Harness) -> None:
     assert (answers[6].json()["faults"], added) == ([fault.to_json()], (fault,))
     assert statuses == [302, 302, 302]
     assert (cleared.json()["faults"], h.sim.faults) == ([], ())
+    # Only /api/ requests are logged, with their outcome but never their token.
+    assert [(e.method, e.path, e.body, e.status, e.authorized) for e in log] == [
+        ("GET", STATUS_PATH, None, 302, True),
+        ("GET", STATUS_PATH, None, 302, False),
+        ("GET", STATUS_PATH, None, 302, True),
+        ("PUT", "/api/nowhere", None, 404, False),
+        ("PUT", STATUS_PATH, {"action": "start"}, 200, True),
+    ]
+    assert listed.json() == {"requests": [asdict(entry) for entry in log]}
+    assert all(token not in repr(log) for token in tokens)
+    assert (log_cleared.status, h.sim.requests) == (204, ())
 
 
 @pytest.mark.parametrize(
@@ -574,30 +472,20 @@ async def test_control_refusals(
 # Issue #12: servers that lose a meeting
 
 
-@pytest.mark.parametrize("delay", [0.5, 5, 90])
-async def test_action_delay(h: Harness, delay: float) -> None:
-    """A start or stop is acknowledged at once but takes effect `delay` s later."""
-    h.sim.action_delay = delay
+async def test_action_delay(h: Harness) -> None:
+    """A start or stop is acknowledged at once but takes effect when it comes due."""
+    h.sim.action_delay = 5
 
     acknowledged = await h.put(action="start")
-    h.advance(delay - 0.1)
+    h.advance(4.9)
     pending = await h.api()
     h.advance(0.1)
     started = await h.api()
     h.advance(3)
     stopping = await h.put(action="stop")
-    h.advance(delay)
-
-    assert acknowledged.json() == pending.json() == IDLE
-    assert started.json()["recording"]["position"] == 0
-    assert stopping.json()["recording"]["position"] == 3
-    assert (await h.api()).json() == IDLE
-
-
-async def test_delayed_commands_take_effect_in_the_order_they_come_due(
-    h: Harness,
-) -> None:
-    """A slow start after a quick stop still starts, whatever the arrival order."""
+    h.advance(5)
+    stopped = await h.api()
+    # A slow start before a quick stop still starts once both are due.
     h.sim.action_delay = 10
     await h.put(action="start")
     h.sim.action_delay = 0
@@ -605,6 +493,9 @@ async def test_delayed_commands_take_effect_in_the_order_they_come_due(
     await h.put(action="stop")
     h.advance(9)
 
+    assert acknowledged.json() == pending.json() == stopped.json() == IDLE
+    assert started.json()["recording"]["position"] == 0
+    assert stopping.json()["recording"]["position"] == 3
     assert h.sim.is_recording
 
 
@@ -627,23 +518,12 @@ async def test_position_frozen(
     assert (await h.api()).json()["recording"]["position"] == int(running + recovered)
 
 
-@pytest.mark.parametrize("limit", [1, 5, 3600])
-async def test_recording_limit(h: Harness, limit: float) -> None:
-    """A recording ends by itself `limit` seconds after its start."""
-    h.sim.recording_limit = limit
-    await h.put(action="start")
-    h.advance(limit - 0.5)
-    before = await h.api()
-    h.advance(0.5)
-
-    assert before.json()["recording"]["position"] == limit - 1
-    assert (await h.api()).json() == IDLE
-
-
-async def test_recording_limit_is_settled_lazily(h: Harness) -> None:
-    """The limit counts from when a start took effect, even with nobody asking."""
+async def test_recording_limit(h: Harness) -> None:
+    """A recording ends `limit` s after a start took effect, read or not."""
     h.sim.recording_limit = 5
-    h.sim.start_recording()
+    await h.put(action="start")
+    h.advance(4.5)
+    before = await h.api()
     h.sim.action_delay = 8
     await h.put(action="start")
     # Nobody reads until after the first recording ended and the second began.
@@ -652,6 +532,7 @@ async def test_recording_limit_is_settled_lazily(h: Harness) -> None:
     h.advance(100)
     h.sim.recording_limit = None
 
+    assert before.json()["recording"]["position"] == 4
     assert second.json()["recording"]["position"] == 2
     assert not h.sim.is_recording
 
@@ -660,44 +541,47 @@ async def test_recording_limit_is_settled_lazily(h: Harness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "environ", "message"),
+    ("argv", "message"),
     [
-        ([], {}, "--token is required (or set MEDIASCRIBE_SIM_TOKEN)"),
-        ([], {ENV_VAR: ""}, "--token is required"),
-        (["--token", GOOD, "--action-delay", "-1"], {}, "must not be negative"),
-        (["--token", GOOD, "--action-change", "later"], {}, "invalid choice"),
+        ([], "--token is required (or set MEDIASCRIBE_SIM_TOKEN)"),
+        (["--token", GOOD, "--action-delay", "-1"], "must not be negative"),
+        (["--token", GOOD, "--action-change", "later"], "invalid choice"),
     ],
 )
 def test_usage_errors(
     argv: list[str],
-    environ: dict[str, str],
     message: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Missing tokens and bad values end with argparse's usage error."""
+    """Python -m simulator ends with a usage error on a missing token or bad value."""
+    monkeypatch.setattr(sys, "argv", ["simulator", *argv])
+    monkeypatch.setenv(ENV_VAR, "")
+    # run_module warns when the module it is about to run is already imported.
+    monkeypatch.delitem(sys.modules, "simulator.__main__")
+
     with pytest.raises(SystemExit) as exit_info:
-        parse_args(argv, environ=environ)
+        runpy.run_module("simulator", run_name="__main__")
 
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 
 
-async def test_run_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
-    """run() serves as the options say and prints its URL, never the token."""
-    # The token may come from the environment instead of --token.
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_main_serves_until_a_signal(
+    signum: signal.Signals, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() serves as the options say until SIGTERM or Ctrl-C, then returns 0."""
     options = "--port 0 --site-name Shelbyville --preset Wide --put-response ack"
     options += " --preset-change reject --action-change ignore --action-delay 3"
-    args = parse_args([*options.split(), "--latency", "0.01"], {ENV_VAR: GOOD})
-    stop = asyncio.Event()
     served: list[tuple[MediaScribeSimulator, str]] = []
 
     def ready(simulator: MediaScribeSimulator) -> None:
         served.append((simulator, simulator.url))
-        stop.set()
+        signal.raise_signal(signum)
 
-    await run(args, stop=stop, ready=ready)
-    # Told to stop before it starts, run() needs no callback either.
-    await run(args, stop=stop)
+    argv = [*options.split(), "--latency", "0.01", "--token", GOOD]
+    assert main(argv, ready=ready) == 0
 
     [(sim, url)] = served
     assert sim.status_document() == {**IDLE, "siteName": "Shelbyville"} | {
@@ -707,41 +591,19 @@ async def test_run_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> N
     settings = [sim.put_response, sim.preset_change, sim.action_change]
     assert (settings, sim.action_delay) == (["ack", "reject", "ignore"], 3)
     assert sim.faults == (Fault(latency=0.01),)
-    output = capsys.readouterr().out
-    assert output.startswith(f"MediaScribe simulator listening on {url}\n")
-    assert output.count("listening on http://127.0.0.1:") == 2
-    assert GOOD not in output
-
-
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_main_exits_cleanly_on_a_signal(
-    signum: signal.Signals, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """SIGTERM and Ctrl-C stop the server and main() returns 0."""
-    running: list[MediaScribeSimulator] = []
-
-    def ready(simulator: MediaScribeSimulator) -> None:
-        running.append(simulator)
-        signal.raise_signal(signum)
-
-    assert main(["--token", GOOD, "--port", "0"], ready=ready) == 0
-    assert "listening on http://127.0.0.1:" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"MediaScribe simulator listening on {url}\n"
     with pytest.raises(RuntimeError, match="not running"):
-        _ = running[0].port
+        _ = sim.port
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
-def test_module_entry_point(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Python -m simulator goes through main() and reads the process environment."""
-    monkeypatch.setattr(sys, "argv", ["simulator"])
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    # run_module warns when the module it is about to run is already imported.
-    monkeypatch.delitem(sys.modules, "simulator.__main__")
+async def test_run_without_a_callback(capsys: pytest.CaptureFixture[str]) -> None:
+    """run() needs no callback; the token may come from the environment instead."""
+    stop = asyncio.Event()
+    stop.set()
 
-    with pytest.raises(SystemExit) as exit_info:
-        runpy.run_module("simulator", run_name="__main__")
+    await run(parse_args(["--port", "0"], {ENV_VAR: GOOD}), stop=stop)
 
-    assert exit_info.value.code == 2
-    assert "--token is required" in capsys.readouterr().err
+    output = capsys.readouterr().out
+    assert output.startswith("MediaScribe simulator listening on http://127.0.0.1:")
+    assert GOOD not in output
