@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import gzip
 import html
 import json
 import math
+from operator import methodcaller
 from pathlib import Path
 import re
 import socket
@@ -33,6 +35,7 @@ from custom_components.mediascribe.api import (
     MediaScribeBusyError,
     MediaScribeClient,
     MediaScribeConnectionError,
+    MediaScribeError,
     MediaScribeHostNotFoundError,
     MediaScribeResponseError,
     MediaScribeServerError,
@@ -66,14 +69,10 @@ ARTICLE_PATH = (
 SLASHY_TOKEN = "ab/cd+ef=gh&ij"
 
 
-def get_status(client: MediaScribeClient) -> Awaitable[Status | None]:
-    """Read the status (a Call, for parametrizing over requests)."""
-    return client.get_status()
-
-
-def start(client: MediaScribeClient) -> Awaitable[Status | None]:
-    """Start recording (a Call, for parametrizing over requests)."""
-    return client.start()
+# What holds for reading the status holds for a command's answer too.
+CALLS = pytest.mark.parametrize(
+    "call", [methodcaller("get_status"), methodcaller("start")], ids=["get", "start"]
+)
 
 
 @pytest.fixture
@@ -100,43 +99,46 @@ def ready_doc(**changes: Any) -> dict[str, Any]:
 # The status model
 
 
-@pytest.mark.parametrize(
-    ("fixture", "recording"),
-    [
-        ("status_ready.json", None),
-        ("status_recording.json", Recording(position=4, path=ARTICLE_PATH)),
-    ],
+ARTICLE = Status(
+    site_name="Your City's MediaScribe",
+    presets=(ARTICLE_PRESET,),
+    active_preset_id=ARTICLE_PRESET.id,
+    has_no_signal=False,
+    recording=None,
 )
-async def test_article_examples(
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (READY, ARTICLE),
+        (
+            (FIXTURES / "status_recording.json").read_bytes(),
+            replace(ARTICLE, recording=Recording(position=4, path=ARTICLE_PATH)),
+        ),
+        # Unknown fields are ignored; a missing preset id or null recording is None.
+        (
+            json.dumps(
+                ready_doc(activePresetId=..., recording=None, firmware={"v": [1, 2]})
+            ).encode(),
+            replace(ARTICLE, active_preset_id=None),
+        ),
+    ],
+    ids=["article-ready", "article-recording", "unknown-and-absent-fields"],
+)
+async def test_status_documents(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
-    fixture: str,
-    recording: Recording | None,
+    body: bytes,
+    expected: Status,
 ) -> None:
     """The article's two example answers, served verbatim, become statuses."""
-    simulator.add_fault(Fault(body=(FIXTURES / fixture).read_bytes()))
+    simulator.add_fault(Fault(body=body))
 
-    assert await client.get_status() == Status(
-        site_name="Your City's MediaScribe",
-        presets=(ARTICLE_PRESET,),
-        active_preset_id=ARTICLE_PRESET.id,
-        has_no_signal=False,
-        recording=recording,
-    )
+    assert await client.get_status() == expected
     [request] = simulator.requests
     assert (request.method, request.path, request.body) == ("GET", STATUS_PATH, None)
     assert request.authorized
-
-
-def test_unknown_fields_ignored_optional_fields_absent() -> None:
-    """Unknown fields are ignored; a missing preset id or null recording is None."""
-    status = Status.from_dict(
-        ready_doc(activePresetId=..., recording=None, firmware={"v": [1, 2]})
-    )
-
-    assert status.active_preset_id is None
-    assert status.recording is None
-    assert status.presets == (ARTICLE_PRESET,)
 
 
 @pytest.mark.parametrize(
@@ -144,62 +146,51 @@ def test_unknown_fields_ignored_optional_fields_absent() -> None:
     [
         ({"siteName": ...}, "no 'siteName' field"),
         ({"siteName": None}, "'siteName' should be a string, not null"),
-        ({"presets": ...}, "no 'presets' field"),
         ({"presets": {}}, "'presets' should be an array, not object"),
         ({"presets": [1]}, "'presets[0]' should be an object, not number 1"),
         ({"presets": [{"id": "a"}]}, "no 'presets[0].name' field"),
         ({"presets": [{"id": 5, "name": "x"}]}, "'presets[0].id' should be a string"),
-        ({"presets": [{"id": "a", "name": []}]}, "'presets[0].name' should be a"),
         ({"activePresetId": 7}, "'activePresetId' should be a string, not number 7"),
-        ({"hasNoSignal": ...}, "no 'hasNoSignal' field"),
         ({"hasNoSignal": "false"}, "'hasNoSignal' should be a boolean, not string"),
         ({"recording": []}, "'recording' should be an object, not array"),
-        ({"recording": {"path": "x"}}, "no 'recording.position' field"),
         ({"recording": {"position": 1}}, "no 'recording.path' field"),
         ({"recording": {"position": 1, "path": 2}}, "'recording.path' should be a"),
-        ({"recording": {"position": "4", "path": "x"}}, "should be a number, not str"),
+    ]
+    # A position is whole seconds: negative, not finite, huge or boolean is refused.
+    + [
+        ({"recording": {"position": bad, "path": "p"}}, "'recording.position'")
+        for bad in (-1, -0.5, math.nan, math.inf, 10**30, 10**4000, True, "4")
     ],
 )
 def test_wrong_field_is_named(changes: dict[str, Any], message: str) -> None:
-    """Each missing or mistyped field raises a response error naming it."""
-    with pytest.raises(MediaScribeResponseError, match=re.escape(message)):
+    """Each missing, mistyped or implausible field raises a short error naming it."""
+    with pytest.raises(MediaScribeResponseError, match=re.escape(message)) as err:
         Status.from_dict(ready_doc(**changes))
+
+    assert len(str(err.value)) < 300
 
 
 @pytest.mark.parametrize(
     ("position", "seconds"),
-    [(0, 0), (12.9, 12), (MAX_POSITION_SECONDS, MAX_POSITION_SECONDS)]
-    + [(bad, None) for bad in (-1, -0.5, math.nan, math.inf, 10**30, True, False)]
-    + [pytest.param(10**4000, None, id="4001-digits")],
+    [(0, 0), (12.9, 12), (MAX_POSITION_SECONDS, MAX_POSITION_SECONDS)],
 )
-def test_position(position: object, seconds: int | None) -> None:
-    """A position is whole seconds; negative, not finite, huge or boolean is refused."""
+def test_position_in_whole_seconds(position: float, seconds: int) -> None:
+    """A plausible position is read as whole seconds."""
     doc = ready_doc(recording={"position": position, "path": "p"})
-    if seconds is None:
-        with pytest.raises(
-            MediaScribeResponseError, match=r"'recording\.position'"
-        ) as err:
-            Status.from_dict(doc)
-        assert len(str(err.value)) < 300
-    else:
-        assert Status.from_dict(doc).recording == Recording(seconds, "p")
+
+    assert Status.from_dict(doc).recording == Recording(seconds, "p")
 
 
 # What a user types
 
 
 ACCEPTED_URLS = {
-    "http://host": [
-        "host",
-        "  http://Host:80/  ",
-        "host///",
-        "host/api/control/status",
-    ],
-    "https://host:8443/base": ["https://host:8443/base//", "HTTPS://host:8443/base"],
+    "http://host": ["  http://Host:80/  ", "host///", "host/api/control/status"],
+    "https://host:8443/base": ["HTTPS://host:8443/base//"],
     "http://host/base": ["host/base/API/Control/Status/"],
     "http://192.168.1.20:8080": ["192.168.1.20:8080"],
     "http://[::1]:8080": ["[::1]:8080"],
-    "http://xn--bcher-kva.example": ["bücher.example", "BÜCHER.example"],
+    "http://xn--bcher-kva.example": ["BÜCHER.example"],
     "http://recorder.example.": ["recorder.example."],
 }
 
@@ -217,22 +208,16 @@ def test_normalize_url(text: str, expected: str) -> None:
 
 
 REFUSED_URLS = {
-    "empty": ["", "   "],
+    "empty": ["   "],
     "spaces or backslashes": [
-        *("my recorder.local", "recorder.local :8080", "recorder\t.local"),
-        *("recorder.local\n:80", "recorder\\local", "recorder\u200b.local"),
+        *("my recorder.local", "recorder.local :8080", "recorder\\local"),
+        *("recorder\t.local", "recorder\u200b.local"),
     ],
-    "not a valid URL": [
-        # Punycode that Python's idna codec refuses to decode, then bad ports.
-        *("xn--", "xn--zz--", "http://xn--a.com", "http://xn--.com"),
-        *("host:99999", "host:abc", "host:-1", "http://[::1"),
-    ],
-    "not a valid host name": [
-        *("a..b", "a.b..", f"{'a' * 64}.example", ".".join(["abcdefghi"] * 26)),
-        *("-recorder.local", "http://%41.com", "http://[zz::1]", "http://"),
-    ],
-    "user name": ["user:pass@host", "http://user@host"],
-    "'?' or '#'": ["host?x=1", "host/#frag"],
+    # Punycode that Python's idna codec refuses to decode, then bad ports.
+    "not a valid URL": ["xn--zz--", "http://xn--a.com", "host:99999", "http://[::1"],
+    "not a valid host name": ["a..b", f"{'a' * 64}.example", "-recorder.local"],
+    "user name": ["user:pass@host"],
+    "'?' or '#'": ["host/#frag"],
     "Unsupported scheme 'ftp'": ["ftp://host"],
 }
 
@@ -261,21 +246,16 @@ def test_normalize_url_any_text(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "token"),
-    [("  tok-1 \n", "tok-1"), (SLASHY_TOKEN, SLASHY_TOKEN), ("\tA.b_c~", "A.b_c~")],
+    [("  tok-1 \n", "tok-1"), (SLASHY_TOKEN, SLASHY_TOKEN), ("\tA.b_c~", "A.b_c~")]
+    + [(bad, None) for bad in ("", " \t\n", "tok en", "tok\x00", "tök", "t\\k")],
 )
-def test_normalize_token(text: str, token: str) -> None:
-    """A token is kept as typed, without surrounding white space."""
-    assert normalize_token(text) == token
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["", " \t\n", "tok en", "tok\ten", "tok\nen", "tok\x00", "tok\x7f", "tök", "t\\k"],
-)
-def test_normalize_token_refuses(text: str) -> None:
-    """White space inside, control characters and non-ASCII are refused."""
-    with pytest.raises(InvalidTokenError):
-        normalize_token(text)
+def test_normalize_token(text: str, token: str | None) -> None:
+    """A token loses surrounding white space; inside it, or a control, is refused."""
+    if token is None:
+        with pytest.raises(InvalidTokenError):
+            normalize_token(text)
+    else:
+        assert normalize_token(text) == token
 
 
 EXPOSED = ("http://8.8.8.8", "http://[2001:4860::8888]", "http://a.org")
@@ -307,116 +287,83 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
         ("5", 5.0),
         ("0", 1.0),
         ("86400", MAX_RETRY_AFTER),
-        ("inf", MAX_RETRY_AFTER),
         (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
         (format_datetime(NOW - timedelta(hours=1), usegmt=True), 1.0),
         ("soon", None),
         ("nan", None),
-        ("", None),
         ("Sun, 99 Foo 2026 25:61:00 GMT", None),
         (None, None),
     ],
 )
-async def test_busy_with_retry_after(
+@pytest.mark.parametrize(
+    ("status", "kind"), [(429, MediaScribeBusyError), (503, MediaScribeServerError)]
+)
+async def test_retry_after(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
     retry_after: str | None,
     seconds: float | None,
+    status: int,
+    kind: type[MediaScribeResponseError],
 ) -> None:
-    """HTTP 429 is a busy error with the requested pause, bounded, or None."""
+    """Busy (429) and server errors carry the requested pause, bounded, or None."""
     headers = {} if retry_after is None else {"Retry-After": retry_after}
-    simulator.add_fault(Fault(status=429, headers=headers))
+    simulator.add_fault(Fault(status=status, headers=headers))
 
     # Only the API module's clock is frozen; the event loop keeps its own.
     with (
         patch.object(api, "time", Mock(time=NOW.timestamp)),
-        pytest.raises(MediaScribeBusyError, match="HTTP 429") as err,
+        pytest.raises(kind, match=f"HTTP {status}") as err,
     ):
         await client.get_status()
 
-    assert err.value.status == 429
+    assert (type(err.value), err.value.status) == (kind, status)
     assert err.value.retry_after == seconds
 
 
-@pytest.mark.parametrize(
-    ("status", "kind"),
-    [(status, MediaScribeServerError) for status in (500, 502, 503)]
-    + [(status, MediaScribeResponseError) for status in (400, 404, 405, 418)],
+REASON = b'{"error": "Refused"}'
+SERVER, RESPONSE, AUTH = (
+    MediaScribeServerError,
+    MediaScribeResponseError,
+    MediaScribeAuthenticationError,
 )
-@pytest.mark.parametrize("call", [get_status, start])
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind", "message"),
+    [
+        (Fault(status=500, body=REASON), SERVER, "answered HTTP 500: Refused"),
+        (Fault(status=502, body=b"<h1>Bad Gateway</h1>"), SERVER, "answered HTTP 502"),
+        (Fault(status=503, body=b""), SERVER, "answered HTTP 503"),
+        (Fault(status=400, body=REASON), RESPONSE, "answered HTTP 400: Refused"),
+        (Fault(status=404, body=b"[1]"), RESPONSE, "answered HTTP 404"),
+        (Fault(status=418, body=b'{"error": 4}'), RESPONSE, "answered HTTP 418"),
+        (Fault(status=401), AUTH, "rejected the API token (HTTP 401)"),
+        (Fault(status=403), AUTH, "rejected the API token (HTTP 403)"),
+        # Not followed, even to the API itself.
+        (Fault(status=301, headers={"Location": STATUS_PATH}), RESPONSE,
+         f"redirected (HTTP 301) to {STATUS_PATH}"),
+        (Fault(status=307, body=REASON), RESPONSE, "redirected (HTTP 307) to nowhere"),
+    ],
+)  # fmt: skip
+@CALLS
 async def test_error_status(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
     call: Call,
-    status: int,
-    kind: type[MediaScribeResponseError],
+    fault: Fault,
+    kind: type[MediaScribeError],
+    message: str,
 ) -> None:
-    """5xx is a server error, other 4xx a plain response error with the reason."""
-    body = json.dumps({"error": f"Recorder says no ({status})"}).encode()
-    simulator.add_fault(Fault(status=status, body=body, headers={"Retry-After": "7"}))
+    """Each status class has its own error, with the server's reason if it sent one."""
+    simulator.add_fault(replace(fault, count=1))
 
-    with pytest.raises(MediaScribeResponseError) as err:
+    with pytest.raises(MediaScribeError) as err:
         await call(client)
 
     assert type(err.value) is kind
-    assert (
-        str(err.value)
-        == f"The server answered HTTP {status}: Recorder says no ({status})"
-    )
-    assert (err.value.status, err.value.excerpt) == (status, body.decode())
-    assert err.value.retry_after == 7.0
-
-
-@pytest.mark.parametrize(
-    "body", [b"", b"<h1>Bad Gateway</h1>", b'{"error": 4}', b"[1]"]
-)
-async def test_error_status_without_a_reason(
-    client: MediaScribeClient, simulator: MediaScribeSimulator, body: bytes
-) -> None:
-    """Without a JSON error string the message is the status alone."""
-    simulator.add_fault(Fault(status=502, body=body))
-
-    with pytest.raises(MediaScribeServerError) as err:
-        await client.get_status()
-
-    assert str(err.value) == "The server answered HTTP 502"
-    assert err.value.retry_after is None
-
-
-@pytest.mark.parametrize("status", [401, 403])
-@pytest.mark.parametrize("call", [get_status, start])
-async def test_rejected_token(
-    client: MediaScribeClient, simulator: MediaScribeSimulator, call: Call, status: int
-) -> None:
-    """401 and 403 are authentication errors, not response or connection errors."""
-    simulator.add_fault(Fault(status=status, body=b'{"error": "Unauthorized"}'))
-
-    with pytest.raises(MediaScribeAuthenticationError, match=f"HTTP {status}") as err:
-        await call(client)
-
-    assert not isinstance(err.value, MediaScribeResponseError)
-    assert not isinstance(err.value, MediaScribeConnectionError)
-
-
-@pytest.mark.parametrize("status", [301, 302, 303, 304, 307, 308])
-@pytest.mark.parametrize("location", [STATUS_PATH, None])
-async def test_redirect_is_reported_not_followed(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
-    status: int,
-    location: str | None,
-) -> None:
-    """A redirect names its target (if any) and is not followed, even to the API."""
-    headers = {} if location is None else {"Location": location}
-    simulator.add_fault(Fault(status=status, headers=headers, count=1))
-
-    with pytest.raises(MediaScribeResponseError) as err:
-        await client.get_status()
-
-    assert (
-        str(err.value)
-        == f"The server redirected (HTTP {status}) to {location or 'nowhere'}"
-    )
+    assert str(err.value) == f"The server {message}"
+    assert getattr(err.value, "excerpt", "") == (fault.body or b"").decode()
     assert len(simulator.requests) == 1
 
 
@@ -435,24 +382,20 @@ def hall(rest: str) -> bytes:
     [
         pytest.param(b"[" * DEEP, id="deep-array"),
         pytest.param(b'{"a":' * (DEEP // 2), id="deep-object"),
-        pytest.param(f'{{"siteName": {"[" * DEEP}'.encode(), id="deep-siteName"),
         pytest.param(hall("[" + '{"a":' * DEEP), id="deep-presets"),
         pytest.param(hall('[], "recording": ' + "[" * DEEP), id="deep-recording"),
         pytest.param(hall("[" * 900 + "]" * 900 + "}"), id="nested-900"),
-        pytest.param(b"1" * 5000, id="huge-int"),
         pytest.param(
             hall('[], "recording": {"position": ' + "9" * 5000), id="huge-pos"
         ),
         pytest.param(b"NaN", id="nan"),
-        pytest.param(b"-Infinity", id="infinity"),
         pytest.param(hall('[], "siteName": NaN}'), id="nan-field"),
         pytest.param(b"\xff\xfe\xfd", id="invalid-utf8"),
-        pytest.param(b'{"siteName": "\xc3\x28"', id="invalid-utf8-truncated"),
         pytest.param(b"<!DOCTYPE html><p>Login</p>", id="html"),
         pytest.param(READY[:60], id="truncated"),
     ],
 )
-@pytest.mark.parametrize("call", [get_status, start])
+@CALLS
 async def test_hostile_json(
     client: MediaScribeClient, simulator: MediaScribeSimulator, call: Call, body: bytes
 ) -> None:
@@ -482,14 +425,12 @@ def json_u(char: str) -> str:
 ECHOES: dict[str, Callable[[str], str]] = {
     "raw": lambda token: token,
     "json-slash": lambda token: token.replace("/", "\\/"),
-    "json-u-all": lambda token: per_char(token, json_u),
     "json-u-some": lambda token: per_char(token, str, json_u),
     "percent-upper": lambda token: quote(token, safe=""),
     "percent-lower-all": lambda token: per_char(token, lambda c: f"%{ord(c):02x}"),
     "percent-double": lambda token: quote(quote(token, safe=""), safe=""),
     "html-decimal": lambda token: per_char(token, lambda c: f"&#{ord(c)};"),
     "html-hex": lambda token: per_char(token, lambda c: f"&#x{ord(c):X};"),
-    "html-escape": html.escape,
     "html5-named": lambda token: token.translate(
         {ord("/"): "&sol;", ord("+"): "&plus;", ord("="): "&equals;"}
     ),
@@ -603,12 +544,11 @@ def bomb(wbits: int) -> bytes:
         ("gzip", gzip.compress(READY)),
         ("x-gzip", gzip.compress(READY)),
         ("deflate", zlib.compress(READY)),
-        ("identity, gzip", gzip.compress(READY)),
         ("gzip, gzip", gzip.compress(gzip.compress(READY))),
         ("identity", PADDED),
         ("gzip", gzip.compress(PADDED)),
     ],
-    ids=["gzip", "x-gzip", "deflate", "listed", "twice", "limit", "inflates-to-limit"],
+    ids=["gzip", "x-gzip", "deflate", "twice", "limit", "inflates-to-limit"],
 )
 async def test_compressed_status(
     client: MediaScribeClient,
@@ -626,23 +566,21 @@ async def test_compressed_status(
     ("encoding", "body", "message"),
     [
         ("identity", PADDED + b" ", "more than 1024 KiB"),
-        ("identity", bytes(3 * MAX_BODY_BYTES), "more than 1024 KiB"),
         ("gzip", gzip.compress(PADDED + b" "), "more than 1024 KiB"),
         ("gzip", bomb(31), "more than 1024 KiB"),
         ("deflate", bomb(15), "more than 1024 KiB"),
         ("br", READY, "compressed its answer with 'br'"),
-        ("zstd", READY, "compressed its answer with 'zstd'"),
         ("gzip, compress", READY, "compressed its answer with 'compress'"),
         ("gzip", b"\x1f\x8b\x08\x00garbage", "gzip answer is corrupt"),
         ("gzip", gzip.compress(READY)[:-10], "gzip answer is corrupt"),
         ("deflate", READY, "deflate answer is corrupt"),
     ],
     ids=[
-        *("one-byte-over", "3-mib", "inflates-one-byte-over", "gzip-bomb"),
-        *("deflate-bomb", "br", "zstd", "compress", "garbage", "cut-short", "plain"),
+        *("one-byte-over", "inflates-one-byte-over", "gzip-bomb", "deflate-bomb"),
+        *("br", "compress", "garbage", "cut-short", "plain"),
     ],
 )
-@pytest.mark.parametrize("call", [get_status, start])
+@CALLS
 async def test_body_refused(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
@@ -669,21 +607,35 @@ async def test_body_refused(
 # Connection problems
 
 
-async def test_connection_refused(session: aiohttp.ClientSession) -> None:
-    """A port nobody listens on gives a connection error naming the server."""
+@pytest.mark.parametrize(
+    ("address", "kind", "message"),
+    [
+        ("127.0.0.1", MediaScribeConnectionError, "Cannot reach {url}: "),
+        # RFC 6761 reserves .invalid for names that never resolve.
+        ("nonexistent.invalid", MediaScribeHostNotFoundError,
+         "The host name of {url} does not resolve: "),
+    ],
+)  # fmt: skip
+async def test_cannot_connect(
+    session: aiohttp.ClientSession,
+    address: str,
+    kind: type[MediaScribeConnectionError],
+    message: str,
+) -> None:
+    """A port nobody listens on and a name that does not resolve are told apart."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    client = MediaScribeClient(session, f"127.0.0.1:{port}", TOKEN)
+        url = f"http://{address}:{sock.getsockname()[1]}"
+    client = MediaScribeClient(session, url, TOKEN)
 
     with pytest.raises(MediaScribeConnectionError) as err:
         await client.get_status()
 
-    assert type(err.value) is MediaScribeConnectionError
-    assert str(err.value).startswith(f"Cannot reach http://127.0.0.1:{port}: ")
+    assert type(err.value) is kind
+    assert str(err.value).startswith(message.format(url=url))
 
 
-@pytest.mark.parametrize("call", [get_status, start])
+@CALLS
 async def test_timeout(
     session: aiohttp.ClientSession, simulator: MediaScribeSimulator, call: Call
 ) -> None:
@@ -697,76 +649,56 @@ async def test_timeout(
     assert str(err.value) == f"{simulator.url} did not answer within 0.1 seconds"
 
 
-async def test_host_not_found(session: aiohttp.ClientSession) -> None:
-    """A name that cannot resolve (RFC 6761 reserves .invalid) says so."""
-    client = MediaScribeClient(session, "nonexistent.invalid:8099", TOKEN)
-
-    with pytest.raises(MediaScribeHostNotFoundError, match="does not resolve"):
-        await client.get_status()
-
-
 # Commands
 
 
-@pytest.mark.parametrize("put_response", ["status", "ack", "empty"])
 @pytest.mark.parametrize(
     ("call", "body"),
     [
-        (start, {"action": "start"}),
-        (lambda client: client.stop(), {"action": "stop"}),
-        (lambda client: client.set_active_preset("wide"), {PRESET_FIELD: "wide"}),
+        (methodcaller("start"), {"action": "start"}),
+        (methodcaller("stop"), {"action": "stop"}),
+        (methodcaller("set_active_preset", "wide"), {PRESET_FIELD: "wide"}),
     ],
     ids=["start", "stop", "set_active_preset"],
 )
 async def test_commands(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
-    put_response: Any,
     call: Call,
     body: dict[str, str],
 ) -> None:
-    """Each command sends its documented body and returns a status answer, else None."""
+    """Each command sends its documented body and returns the status answered."""
     simulator.add_preset("Wide shot", "wide")
-    simulator.put_response = put_response
 
     result = await call(client)
 
     [request] = simulator.requests
     assert (request.method, request.path, request.body) == ("PUT", STATUS_PATH, body)
     assert request.authorized
-    if put_response == "status":
-        assert result == await client.get_status()
-    else:
-        assert result is None
+    assert result == await client.get_status()
 
 
 @pytest.mark.parametrize(
-    "ack",
+    ("ack", "read_error"),
     [
-        *(
-            Fault(body=body)
-            for body in (b'{"success": true}', b"[]", b'"done"', b" \n")
-        ),
-        Fault(body=b"", headers={"Content-Encoding": "gzip"}),
+        (Fault(body=b'{"success": true}'), "no 'presets' field"),
+        (Fault(body=b"[]"), "should be an object, not array"),
+        (Fault(body=b'"done"'), "should be an object, not string"),
+        (Fault(body=b" \n"), "answered with no status"),
+        (Fault(body=b"", headers={"Content-Encoding": "gzip"}), "with no status"),
     ],
     ids=["success", "array", "string", "blank", "empty-gzip"],
 )
-async def test_command_ack(
-    client: MediaScribeClient, simulator: MediaScribeSimulator, ack: Fault
+async def test_answer_without_a_status(
+    client: MediaScribeClient,
+    simulator: MediaScribeSimulator,
+    ack: Fault,
+    read_error: str,
 ) -> None:
-    """Any JSON (or empty) answer to a command that is no status means None."""
+    """An answer that is no status acknowledges a command and fails a read."""
     simulator.add_fault(ack)
 
     assert await client.start() is None
     assert simulator.is_recording
-
-
-@pytest.mark.parametrize("body", [b"", b"  \n"])
-async def test_status_without_a_body(
-    client: MediaScribeClient, simulator: MediaScribeSimulator, body: bytes
-) -> None:
-    """A status request answered with nothing is a response error."""
-    simulator.add_fault(Fault(body=body))
-
-    with pytest.raises(MediaScribeResponseError, match="no status"):
+    with pytest.raises(MediaScribeResponseError, match=re.escape(read_error)):
         await client.get_status()
