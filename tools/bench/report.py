@@ -69,7 +69,9 @@ class Summary:
         self.results = results
         self.peer_interval: float = results["intervals"][PEER]
         self.latencies = sorted(float(k) for k in results["rtt"])
-        self.rtt = {x: Spread.of(results["rtt"][f"{x:g}"]) for x in self.latencies}
+        self.rtt = {
+            x: statistics.median(results["rtt"][f"{x:g}"]) for x in self.latencies
+        }
         self.commands = _seconds_by_setup_and_latency(results["commands"])
         self.detections = _seconds_by_setup_and_latency(results["detections"])
         self.cost = _cost_rows(results["cost"])
@@ -143,8 +145,7 @@ def _cost_rows(windows: Sequence[Mapping[str, Any]]) -> list[CostRow]:
 def targets(summary: Summary) -> Iterator[tuple[str, str, bool, str]]:
     """Judge every target against the measurements: name, measured, met, why."""
     multiples = {
-        latency: summary.command(INTEGRATION, latency).median
-        / summary.rtt[latency].median
+        latency: summary.command(INTEGRATION, latency).median / summary.rtt[latency]
         for latency in summary.latencies
     }
     met = max(multiples.values()) <= COMMAND_RTT_TARGET
@@ -287,10 +288,12 @@ def render(summary: Summary) -> str:
 The MediaScribe integration against what a user would build without it: the
 RESTful configuration in [rest-alternative.yaml](rest-alternative.yaml) (`rest`
 resource, `rest_command` PUTs, `template` switch and select). Both run side by
-side in one Home Assistant, each against its own simulated MediaScribe server
-(`simulator/`) with added latency. Times on a shared machine are noisy, so the
-tables give ratios to the round-trip time (RTT) and to the other setup measured
-in the same run, not absolute times alone.
+side in one Home Assistant (the demo's, `tools/demo/`, with that file added),
+each against its own simulated MediaScribe server (`simulator/`, in the bench's
+process) whose answers are held back by an added latency; the integration's
+entries are added through the config flow's REST API. Times on a shared machine
+are noisy, so the tables give ratios to the round-trip time (RTT) and to the
+other setup measured in the same run, not absolute times alone.
 
 Written by {run}; run it again to regenerate this file and
 [performance.png](performance.png).
@@ -344,8 +347,8 @@ entities then take the new state from the next poll's GET.
 
 The CPU time of Home Assistant's event loop, where all of the integration's
 code runs (the main thread's `schedstat`, in nanoseconds), over
-{profile["window"]:g} s windows with idle servers, less the same window with no
-entry.
+{profile["window"]:g} s windows with idle servers, starting {profile["settle"]:g} s
+after the last entry was added, less the same window with no entry.
 
 {cost_table}
 
@@ -372,25 +375,12 @@ and token) until all five entities of the new entry have a state other than
 unavailable.
 
 {_table("Entry | n | Median | p10 - p90", setup_times)}
-
-## How it was measured
-
-`scripts/bench` runs {max(profile["cost_counts"]) + 1} simulators in its own
-process, then Home Assistant with the demo's configuration (`tools/demo/`) plus
-`rest-alternative.yaml`; it onboards Home
-Assistant and adds the integration's entries through the config flow's REST API.
-The added latency is a simulator fault that holds every answer back. Commands:
-{profile["command_rounds"]} rounds of switch on, select, switch off, select per
-latency for the integration, and {profile["peer_periods"]} poll periods
-per latency for the RESTful setup, each with a switch command, a select command
-and a server change. CPU windows: {", ".join(map(str, profile["cost_counts"]))}
-entries, {profile["window"]:g} s each after {profile["settle"]:g} s to settle.
 """
 
 
 def _command_rows(summary: Summary) -> Iterator[tuple[object, ...]]:
     for latency in summary.latencies:
-        rtt = summary.rtt[latency].median
+        rtt = summary.rtt[latency]
         for setup in SETUPS:
             spread = summary.command(setup, latency)
             multiple = f"{spread.median / rtt:.2f}"
@@ -446,7 +436,7 @@ def plot(summary: Summary, path: Path) -> None:
         tick_labels=[f"{setup}\n+{_ms(latency)} latency" for setup, latency in trials],
     )
     for latency in summary.latencies:
-        rtt = summary.rtt[latency].median * MS
+        rtt = summary.rtt[latency] * MS
         axes.axhline(rtt, color="green", linestyle=":", label=f"RTT {rtt:.1f} ms")
     axes.set_yscale("log")
     axes.set_ylabel("command to confirmed state (ms, log scale)")
