@@ -28,7 +28,6 @@ from custom_components.mediascribe.api import (
     MAX_BODY_BYTES,
     MAX_POSITION_SECONDS,
     MAX_RETRY_AFTER,
-    PRESET_FIELD,
     InvalidTokenError,
     InvalidURLError,
     MediaScribeAuthenticationError,
@@ -109,36 +108,43 @@ ARTICLE = Status(
 
 
 @pytest.mark.parametrize(
-    ("body", "expected"),
+    ("fixture", "recording"),
     [
-        (READY, ARTICLE),
-        (
-            (FIXTURES / "status_recording.json").read_bytes(),
-            replace(ARTICLE, recording=Recording(position=4, path=ARTICLE_PATH)),
-        ),
-        # Unknown fields are ignored; a missing preset id or null recording is None.
-        (
-            json.dumps(
-                ready_doc(activePresetId=..., recording=None, firmware={"v": [1, 2]})
-            ).encode(),
-            replace(ARTICLE, active_preset_id=None),
-        ),
+        ("status_ready.json", None),
+        ("status_recording.json", Recording(4, ARTICLE_PATH)),
     ],
-    ids=["article-ready", "article-recording", "unknown-and-absent-fields"],
 )
-async def test_status_documents(
+async def test_article_examples(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
-    body: bytes,
-    expected: Status,
+    fixture: str,
+    recording: Recording | None,
 ) -> None:
     """The article's two example answers, served verbatim, become statuses."""
-    simulator.add_fault(Fault(body=body))
+    simulator.add_fault(Fault(body=(FIXTURES / fixture).read_bytes()))
 
-    assert await client.get_status() == expected
+    assert await client.get_status() == replace(ARTICLE, recording=recording)
     [request] = simulator.requests
     assert (request.method, request.path, request.body) == ("GET", STATUS_PATH, None)
     assert request.authorized
+
+
+def test_unknown_fields_ignored_optional_fields_absent() -> None:
+    """Unknown fields are ignored; a missing preset id or null recording is None."""
+    doc = ready_doc(activePresetId=..., recording=None, firmware={"v": [1, 2]})
+
+    assert Status.from_dict(doc) == replace(ARTICLE, active_preset_id=None)
+
+
+@pytest.mark.parametrize(
+    ("position", "seconds"),
+    [(0, 0), (12.9, 12), (MAX_POSITION_SECONDS, MAX_POSITION_SECONDS)],
+)
+def test_position_in_whole_seconds(position: float, seconds: int) -> None:
+    """A plausible position is read as whole seconds."""
+    doc = ready_doc(recording={"position": position, "path": "p"})
+
+    assert Status.from_dict(doc).recording == Recording(seconds, "p")
 
 
 @pytest.mark.parametrize(
@@ -146,7 +152,6 @@ async def test_status_documents(
     [
         ({"siteName": ...}, "no 'siteName' field"),
         ({"siteName": None}, "'siteName' should be a string, not null"),
-        ({"presets": {}}, "'presets' should be an array, not object"),
         ({"presets": [1]}, "'presets[0]' should be an object, not number 1"),
         ({"presets": [{"id": "a"}]}, "no 'presets[0].name' field"),
         ({"presets": [{"id": 5, "name": "x"}]}, "'presets[0].id' should be a string"),
@@ -170,24 +175,12 @@ def test_wrong_field_is_named(changes: dict[str, Any], message: str) -> None:
     assert len(str(err.value)) < 300
 
 
-@pytest.mark.parametrize(
-    ("position", "seconds"),
-    [(0, 0), (12.9, 12), (MAX_POSITION_SECONDS, MAX_POSITION_SECONDS)],
-)
-def test_position_in_whole_seconds(position: float, seconds: int) -> None:
-    """A plausible position is read as whole seconds."""
-    doc = ready_doc(recording={"position": position, "path": "p"})
-
-    assert Status.from_dict(doc).recording == Recording(seconds, "p")
-
-
 # What a user types
 
 
 ACCEPTED_URLS = {
     "http://host": ["  http://Host:80/  ", "host///", "host/api/control/status"],
-    "https://host:8443/base": ["HTTPS://host:8443/base//"],
-    "http://host/base": ["host/base/API/Control/Status/"],
+    "https://host:8443/base": ["HTTPS://host:8443/base/API/Control/Status/"],
     "http://192.168.1.20:8080": ["192.168.1.20:8080"],
     "http://[::1]:8080": ["[::1]:8080"],
     "http://xn--bcher-kva.example": ["BÜCHER.example"],
@@ -201,10 +194,16 @@ def pairs(groups: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("text", "expected"), pairs(ACCEPTED_URLS))
-def test_normalize_url(text: str, expected: str) -> None:
-    """Accepted spellings of a server address normalize to one base URL."""
-    assert normalize_url(text) == expected
-    assert normalize_url(expected) == expected
+def test_normalize_url(
+    session: aiohttp.ClientSession, text: str, expected: str
+) -> None:
+    """Accepted spellings of a server address give one base URL, the client's."""
+    client = MediaScribeClient(session, text, TOKEN)
+
+    assert (normalize_url(text), normalize_url(expected)) == (expected, expected)
+    # The repr shows where the client connects, not how it authenticates.
+    assert repr(client) == f"MediaScribeClient(url={expected!r})"
+    assert client.url == expected
 
 
 REFUSED_URLS = {
@@ -268,14 +267,6 @@ def test_exposes_token(url: str) -> None:
     assert exposes_token(url) is (url in EXPOSED)
 
 
-def test_repr_names_the_server_only(session: aiohttp.ClientSession) -> None:
-    """The client's repr shows where it connects, not how it authenticates."""
-    client = MediaScribeClient(session, "Recorder.local:8099/", TOKEN)
-
-    assert repr(client) == "MediaScribeClient(url='http://recorder.local:8099')"
-    assert client.url == "http://recorder.local:8099"
-
-
 # HTTP statuses
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -288,10 +279,8 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
         ("0", 1.0),
         ("86400", MAX_RETRY_AFTER),
         (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
-        (format_datetime(NOW - timedelta(hours=1), usegmt=True), 1.0),
         ("soon", None),
         ("nan", None),
-        ("Sun, 99 Foo 2026 25:61:00 GMT", None),
         (None, None),
     ],
 )
@@ -381,14 +370,12 @@ def hall(rest: str) -> bytes:
     "body",
     [
         pytest.param(b"[" * DEEP, id="deep-array"),
-        pytest.param(b'{"a":' * (DEEP // 2), id="deep-object"),
         pytest.param(hall("[" + '{"a":' * DEEP), id="deep-presets"),
         pytest.param(hall('[], "recording": ' + "[" * DEEP), id="deep-recording"),
         pytest.param(hall("[" * 900 + "]" * 900 + "}"), id="nested-900"),
         pytest.param(
             hall('[], "recording": {"position": ' + "9" * 5000), id="huge-pos"
         ),
-        pytest.param(b"NaN", id="nan"),
         pytest.param(hall('[], "siteName": NaN}'), id="nan-field"),
         pytest.param(b"\xff\xfe\xfd", id="invalid-utf8"),
         pytest.param(b"<!DOCTYPE html><p>Login</p>", id="html"),
@@ -426,7 +413,6 @@ ECHOES: dict[str, Callable[[str], str]] = {
     "raw": lambda token: token,
     "json-slash": lambda token: token.replace("/", "\\/"),
     "json-u-some": lambda token: per_char(token, str, json_u),
-    "percent-upper": lambda token: quote(token, safe=""),
     "percent-lower-all": lambda token: per_char(token, lambda c: f"%{ord(c):02x}"),
     "percent-double": lambda token: quote(quote(token, safe=""), safe=""),
     "html-decimal": lambda token: per_char(token, lambda c: f"&#{ord(c)};"),
@@ -458,18 +444,9 @@ def recoverable(token: str, text: str) -> bool:
     return any(token in each for each in texts)
 
 
-def test_echo_forms_carry_the_token() -> None:
-    """Every echo form is the token to a decoder, so the checks below can fail."""
-    for echo in ECHOES.values():
-        for token in (TOKEN, SLASHY_TOKEN):
-            assert recoverable(token, echo(token))
-
-
-@pytest.fixture(params=[TOKEN, SLASHY_TOKEN], ids=["token", "slashy-token"])
-def echo_token(request: pytest.FixtureRequest, simulator: MediaScribeSimulator) -> str:
-    """Return a token the simulator accepts."""
-    simulator.add_token(request.param)
-    return str(request.param)
+ECHO_TOKENS = pytest.mark.parametrize(
+    "echo_token", [TOKEN, SLASHY_TOKEN], ids=["token", "slashy-token"]
+)
 
 
 @pytest.mark.parametrize(
@@ -484,6 +461,7 @@ def echo_token(request: pytest.FixtureRequest, simulator: MediaScribeSimulator) 
     ids=["error-message", "error-page", "not-json", "redirect", "invalid-status"],
 )
 @pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+@ECHO_TOKENS
 async def test_echoed_token_not_in_errors(
     session: aiohttp.ClientSession,
     simulator: MediaScribeSimulator,
@@ -492,7 +470,10 @@ async def test_echoed_token_not_in_errors(
     echo: Callable[[str], str],
 ) -> None:
     """A server echoing the token, escaped in any way, does not get it into an error."""
+    simulator.add_token(echo_token)
     client = MediaScribeClient(session, simulator.url, echo_token)
+    # The echo is the token to a decoder, so the check below can fail.
+    assert recoverable(echo_token, echo(echo_token))
     simulator.add_fault(answer(echo(echo_token)))
 
     with pytest.raises(MediaScribeResponseError) as err:
@@ -504,6 +485,7 @@ async def test_echoed_token_not_in_errors(
 
 
 @pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+@ECHO_TOKENS
 async def test_echoed_token_not_in_status(
     session: aiohttp.ClientSession,
     simulator: MediaScribeSimulator,
@@ -511,6 +493,7 @@ async def test_echoed_token_not_in_status(
     echo: Callable[[str], str],
 ) -> None:
     """A valid status echoing the token shows it nowhere: site, preset or path."""
+    simulator.add_token(echo_token)
     client = MediaScribeClient(session, simulator.url, echo_token)
     body = (
         f'{{"siteName": "Hall {echo(echo_token)}", "hasNoSignal": false,'
@@ -538,33 +521,26 @@ def bomb(wbits: int) -> bytes:
     return b"".join([*parts, compressor.flush()])
 
 
-@pytest.mark.parametrize(
-    ("encoding", "body"),
-    [
-        ("gzip", gzip.compress(READY)),
-        ("x-gzip", gzip.compress(READY)),
-        ("deflate", zlib.compress(READY)),
-        ("gzip, gzip", gzip.compress(gzip.compress(READY))),
-        ("identity", PADDED),
-        ("gzip", gzip.compress(PADDED)),
-    ],
-    ids=["gzip", "x-gzip", "deflate", "twice", "limit", "inflates-to-limit"],
-)
-async def test_compressed_status(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
-    encoding: str,
-    body: bytes,
-) -> None:
-    """A compressed answer up to the limit is inflated, though none was asked for."""
-    simulator.add_fault(Fault(body=body, headers={"Content-Encoding": encoding}))
-
-    assert (await client.get_status()).site_name == "Your City's MediaScribe"
+async def outcome(request: Awaitable[Status | None]) -> str:
+    """Return the site name a request read, or the message of its response error."""
+    try:
+        status = await request
+    except MediaScribeResponseError as err:
+        return str(err)
+    assert status is not None
+    return status.site_name
 
 
 @pytest.mark.parametrize(
-    ("encoding", "body", "message"),
+    ("encoding", "body", "expected"),
     [
+        # Inflated though no compression was asked for, up to the limit.
+        ("gzip", gzip.compress(READY), ARTICLE.site_name),
+        ("x-gzip", gzip.compress(READY), ARTICLE.site_name),
+        ("deflate", zlib.compress(READY), ARTICLE.site_name),
+        ("gzip, gzip", gzip.compress(gzip.compress(READY)), ARTICLE.site_name),
+        ("identity", PADDED, ARTICLE.site_name),
+        ("gzip", gzip.compress(PADDED), ARTICLE.site_name),
         ("identity", PADDED + b" ", "more than 1024 KiB"),
         ("gzip", gzip.compress(PADDED + b" "), "more than 1024 KiB"),
         ("gzip", bomb(31), "more than 1024 KiB"),
@@ -576,31 +552,32 @@ async def test_compressed_status(
         ("deflate", READY, "deflate answer is corrupt"),
     ],
     ids=[
+        *("gzip", "x-gzip", "deflate", "twice", "limit", "inflates-to-limit"),
         *("one-byte-over", "inflates-one-byte-over", "gzip-bomb", "deflate-bomb"),
         *("br", "compress", "garbage", "cut-short", "plain"),
     ],
 )
 @CALLS
-async def test_body_refused(
+async def test_body_size_and_encoding(
     client: MediaScribeClient,
     simulator: MediaScribeSimulator,
     call: Call,
     encoding: str,
     body: bytes,
-    message: str,
+    expected: str,
 ) -> None:
-    """Too large (sent or inflated), unknown or corrupt: refused, never inflated."""
+    """Bodies are inflated up to the limit; too large, unknown or corrupt: refused."""
     simulator.add_fault(Fault(body=body, headers={"Content-Encoding": encoding}))
 
     tracemalloc.start()
     try:
-        with pytest.raises(MediaScribeResponseError, match=re.escape(message)) as err:
-            await call(client)
+        result = await outcome(call(client))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
-    assert err.value.status == 200
+    assert expected in result
+    # Never inflated beyond the limit, whatever the body would inflate to.
     assert peak < 5 * len(body) + 10 * MAX_BODY_BYTES
 
 
@@ -639,7 +616,7 @@ async def test_cannot_connect(
 async def test_timeout(
     session: aiohttp.ClientSession, simulator: MediaScribeSimulator, call: Call
 ) -> None:
-    """A slow answer is a timeout, which is also a connection error."""
+    """A slow answer is a timeout (a connection error), though the server may act."""
     client = MediaScribeClient(session, simulator.url, TOKEN, request_timeout=0.1)
     simulator.add_fault(Fault(latency=30))
 
@@ -647,35 +624,11 @@ async def test_timeout(
         await call(client)
 
     assert str(err.value) == f"{simulator.url} did not answer within 0.1 seconds"
+    [request] = simulator.requests
+    assert simulator.is_recording == (request.method == "PUT")
 
 
 # Commands
-
-
-@pytest.mark.parametrize(
-    ("call", "body"),
-    [
-        (methodcaller("start"), {"action": "start"}),
-        (methodcaller("stop"), {"action": "stop"}),
-        (methodcaller("set_active_preset", "wide"), {PRESET_FIELD: "wide"}),
-    ],
-    ids=["start", "stop", "set_active_preset"],
-)
-async def test_commands(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
-    call: Call,
-    body: dict[str, str],
-) -> None:
-    """Each command sends its documented body and returns the status answered."""
-    simulator.add_preset("Wide shot", "wide")
-
-    result = await call(client)
-
-    [request] = simulator.requests
-    assert (request.method, request.path, request.body) == ("PUT", STATUS_PATH, body)
-    assert request.authorized
-    assert result == await client.get_status()
 
 
 @pytest.mark.parametrize(
