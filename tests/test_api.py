@@ -249,7 +249,7 @@ def test_normalize_url_any_text(text: str) -> None:
     + [(bad, None) for bad in ("", " \t\n", "tok en", "tok\x00", "tök", "t\\k")],
 )
 def test_normalize_token(text: str, token: str | None) -> None:
-    """A token loses surrounding white space; inside it, or a control, is refused."""
+    """A token is trimmed; white space, controls or non-ASCII inside are refused."""
     if token is None:
         with pytest.raises(InvalidTokenError):
             normalize_token(text)

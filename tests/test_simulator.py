@@ -272,7 +272,7 @@ async def test_faults(h: Harness) -> None:
     h.sim.add_fault(Fault(status=503, count=2))
 
     await h.control("GET", "/state")
-    lost = [await h.put(action="start"), await h.api(path="/api/x")]
+    failed = [await h.put(action="start"), await h.api(path="/api/x")]
     recording_after_failure = h.sim.is_recording
     got = await h.api()
     h.sim.add_fault(Fault(body=b"ab", body_repeat=3, content_type="text/html"))
@@ -280,7 +280,7 @@ async def test_faults(h: Harness) -> None:
     h.sim.clear_faults()
     clean = await h.api()
 
-    assert [(a.status, a.body, a.headers["X-One"]) for a in lost] == [
+    assert [(a.status, a.body, a.headers["X-One"]) for a in failed] == [
         (503, b"", "1")
     ] * 2
     assert not recording_after_failure
