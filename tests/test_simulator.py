@@ -433,7 +433,7 @@ async def test_action_delay(h: Harness) -> None:
     stopping = await h.put(action="stop")
     h.advance(5)
     stopped = await h.api()
-    # A slow start before a quick stop still starts once both are due.
+    # Commands act in the order they come due: a slow start outlasts a quick stop.
     h.sim.action_delay = 10
     await h.put(action="start")
     h.sim.action_delay = 0
@@ -467,7 +467,7 @@ async def test_position_frozen(
 
 
 async def test_recording_limit(h: Harness) -> None:
-    """A recording ends `limit` s after a start took effect, read or not."""
+    """A recording ends recording_limit s after its start took effect, read or not."""
     h.sim.recording_limit = 5
     await h.put(action="start")
     h.advance(4.5)
