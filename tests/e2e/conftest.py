@@ -8,9 +8,11 @@ import pytest
 import pytest_socket
 
 from tests.conftest import (  # noqa: F401 - re-exported for the e2e tests
+    EVENT,
     FILE as RECORDING_FILE,
     NO_SIGNAL,
     PRESET,
+    PROBLEM,
     STARTED as RECORDING_STARTED,
     SWITCH,
 )

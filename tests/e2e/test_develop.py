@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import json
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tools.demo.demo import PRESETS
+from tools.demo.demo import PRESETS, SITE_NAME
+from tools.demo.processes import wait_until
 
 from .conftest import (
+    EVENT,
     NO_SIGNAL,
     PRESET,
+    PROBLEM,
     RECORDING_FILE,
     RECORDING_STARTED,
     SWITCH,
@@ -27,6 +31,20 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 # One poll is 5 s; the rest is slack for a busy machine.
 POLL_DEADLINE = 15.0
+# A stall shows on the third poll without progress, 12.5 to 20 s after the
+# position froze; a resume on the first poll that sees the position move.
+STALL_DEADLINE = 30.0
+RESUME_DEADLINE = 20.0
+
+
+def _history(demo: Demo, entity_id: str, since: datetime) -> list[dict[str, Any]]:
+    """Return the entity's states recorded after `since`, oldest first."""
+    [states] = demo.session.call(
+        "GET",
+        f"/api/history/period/{since.isoformat()}?filter_entity_id={entity_id}",
+    )
+    # The first row is the state the entity already had at `since`.
+    return [s for s in states if datetime.fromisoformat(s["last_changed"]) > since]
 
 
 def test_device_and_entities(demo: Demo) -> None:
@@ -37,9 +55,15 @@ def test_device_and_entities(demo: Demo) -> None:
             "{{ integration_entities('mediascribe') | list | tojson }}"
         )
     )
-    assert {SWITCH, NO_SIGNAL, PRESET, RECORDING_STARTED, RECORDING_FILE} <= set(
-        entities
-    )
+    assert {
+        SWITCH,
+        NO_SIGNAL,
+        PROBLEM,
+        EVENT,
+        PRESET,
+        RECORDING_STARTED,
+        RECORDING_FILE,
+    } <= set(entities)
     assert len(demo.device_ids()) == 1
     preset = demo.session.call("GET", f"/api/states/{PRESET}")
     assert preset["attributes"]["options"] == list(PRESETS)
@@ -90,6 +114,51 @@ def test_no_signal_fault_shows_within_a_poll(demo: Demo) -> None:
     finally:
         simulator(demo, "PATCH", "state", {"has_no_signal": False})
     wait_for_state(demo, NO_SIGNAL, "off", POLL_DEADLINE)
+
+
+def test_stalled_recording_reported_and_resumed(demo: Demo) -> None:
+    """A position that stops growing turns the problem on, once, until it grows."""
+    since = datetime.now(UTC).replace(microsecond=0)
+    demo.session.call("POST", "/api/services/switch/turn_on", {"entity_id": SWITCH})
+    simulator(demo, "PATCH", "state", {"position_frozen": True})
+    try:
+        wait_for_state(demo, PROBLEM, "on", STALL_DEADLINE)
+    finally:
+        simulator(demo, "PATCH", "state", {"position_frozen": False})
+    wait_for_state(demo, PROBLEM, "off", RESUME_DEADLINE)
+    demo.session.call("POST", "/api/services/switch/turn_off", {"entity_id": SWITCH})
+
+    # The recorder writes in order: once the stop is there, so is the rest.
+    def event_types() -> list[str]:
+        return [s["attributes"]["event_type"] for s in _history(demo, EVENT, since)]
+
+    wait_until(
+        lambda: event_types()[-1:] == ["stopped"],
+        what="the stopped event in the history",
+        timeout=POLL_DEADLINE,
+    )
+    assert event_types() == ["started", "stalled", "resumed", "stopped"]
+    assert _history(demo, EVENT, since)[-1]["attributes"]["source"] == "home_assistant"
+    problems = [
+        (s["state"], s["attributes"]["reason"]) for s in _history(demo, PROBLEM, since)
+    ]
+    assert problems == [("on", "stalled"), ("off", None)]
+
+
+def test_assist_starts_and_stops_recording(demo: Demo) -> None:
+    """Typed into Assist, the demo's voice control automation answers and acts."""
+    for sentence, answer, state in (
+        ("start recording", f"Recording started in {SITE_NAME}.", "on"),
+        ("stop recording", f"Recording stopped in {SITE_NAME}.", "off"),
+    ):
+        reply = demo.session.call(
+            "POST", "/api/conversation/process", {"text": sentence}
+        )
+
+        assert reply["response"]["speech"]["plain"]["speech"] == answer
+        assert demo.session.state(SWITCH) == state
+        status = simulator(demo, "GET", "state")["status"]
+        assert ("recording" in status) == (state == "on")
 
 
 def test_second_start_adds_nothing(demo: Demo) -> None:

@@ -141,7 +141,16 @@ class Demo:
     def set_up(self) -> None:
         """Log in (onboarding first if needed) and add the server if it is new."""
         self._session, self.new_user = onboard(self.url, self.credentials)
-        self.entry_title, self.new_entry = add_entry(self._session, self.server)
+        session = self._session
+        # The API answers before the integrations and their entries are set up.
+        wait_until(
+            lambda: session.call("GET", "/api/config")["state"] == "RUNNING",
+            what="Home Assistant's start-up",
+            timeout=HASS_START_TIMEOUT,
+            process=self.hass,
+            log=self.hass_log,
+        )
+        self.entry_title, self.new_entry = add_entry(session, self.server)
 
     def restart_hass(self) -> None:
         """Stop Home Assistant and start it again, as a second start does."""
