@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> None:
                 f"  Simulator {demo.simulator_url} (presets: {', '.join(PRESETS)});"
                 " fake a fault with\n"
                 f"            curl -X PATCH {demo.simulator_url}/_simulator/state"
-                """ -d '{"has_no_signal": true}'\n""",
+                """ -d '{"has_no_signal": true}'\n"""
+                '  Assist    type "start recording" or "is it recording?"\n',
                 flush=True,
             )
         print("  Stop with Ctrl-C.\n", flush=True)
