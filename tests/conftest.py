@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from aiohttp import ThreadedResolver
-from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -59,6 +59,22 @@ def token_never_logged(caplog: pytest.LogCaptureFixture) -> Generator[None]:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load integrations from custom_components."""
+
+
+@pytest.fixture
+def platforms() -> list[Platform] | None:
+    """Return the platforms to set up (None: all); a platform's tests narrow it."""
+    return None
+
+
+@pytest.fixture(autouse=True)
+def limit_platforms(platforms: list[Platform] | None) -> Generator[None]:
+    """Set up only the platforms the tests at hand need."""
+    if platforms is None:
+        yield
+        return
+    with patch("custom_components.mediascribe.PLATFORMS", platforms):
+        yield
 
 
 @pytest.fixture(autouse=True)

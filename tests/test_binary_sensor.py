@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from unittest.mock import patch
 
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
 import pytest
@@ -12,8 +11,6 @@ from pytest_homeassistant_custom_component.common import snapshot_platform
 from .conftest import NO_SIGNAL, poll, state
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
@@ -23,11 +20,10 @@ if TYPE_CHECKING:
     from simulator import MediaScribeSimulator
 
 
-@pytest.fixture(autouse=True)
-def only_binary_sensor() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Set up the binary sensor platform alone."""
-    with patch("custom_components.mediascribe.PLATFORMS", [Platform.BINARY_SENSOR]):
-        yield
+    return [Platform.BINARY_SENSOR]
 
 
 async def test_binary_sensor_entities(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
 
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.const import (
@@ -26,8 +25,6 @@ from pytest_homeassistant_custom_component.common import (
 from .conftest import EVENT, PROBLEM, SWITCH, call, poll, state
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import Event, HomeAssistant
     from homeassistant.helpers import entity_registry as er
@@ -41,13 +38,6 @@ if TYPE_CHECKING:
 def platforms() -> list[Platform]:
     """Return the platforms these tests need: health, and the switch to cause it."""
     return [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SWITCH]
-
-
-@pytest.fixture(autouse=True)
-def limit_platforms(platforms: list[Platform]) -> Generator[None]:
-    """Set up only the platforms a test needs."""
-    with patch("custom_components.mediascribe.PLATFORMS", platforms):
-        yield
 
 
 @pytest.fixture

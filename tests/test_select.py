@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
 
 from homeassistant.components.select import (
     ATTR_OPTION,
@@ -27,8 +26,6 @@ from simulator import Fault
 from .conftest import PRESET, call, state
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -39,11 +36,10 @@ if TYPE_CHECKING:
 LONG = "Council Chamber, wide shot with the dais and the public gallery " * 6
 
 
-@pytest.fixture(autouse=True)
-def only_select() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Set up the select platform alone."""
-    with patch("custom_components.mediascribe.PLATFORMS", [Platform.SELECT]):
-        yield
+    return [Platform.SELECT]
 
 
 async def test_select_entity(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from unittest.mock import patch
 
 from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_UNKNOWN, Platform
 from homeassistant.util import dt as dt_util
@@ -16,8 +15,6 @@ from simulator import Fault
 from .conftest import FILE, STARTED, poll, state
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
@@ -27,11 +24,10 @@ if TYPE_CHECKING:
     from simulator import MediaScribeSimulator
 
 
-@pytest.fixture(autouse=True)
-def only_sensor() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Set up the sensor platform alone."""
-    with patch("custom_components.mediascribe.PLATFORMS", [Platform.SENSOR]):
-        yield
+    return [Platform.SENSOR]
 
 
 async def test_sensor_entities(

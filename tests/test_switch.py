@@ -29,8 +29,6 @@ from simulator import Fault
 from .conftest import SWITCH, TOKEN, call, poll, state
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
@@ -40,11 +38,10 @@ if TYPE_CHECKING:
     from simulator import MediaScribeSimulator
 
 
-@pytest.fixture(autouse=True)
-def only_switch() -> Generator[None]:
+@pytest.fixture
+def platforms() -> list[Platform]:
     """Set up the switch platform alone."""
-    with patch("custom_components.mediascribe.PLATFORMS", [Platform.SWITCH]):
-        yield
+    return [Platform.SWITCH]
 
 
 async def test_switch_entity(
