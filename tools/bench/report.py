@@ -371,8 +371,8 @@ libraries it uses on the entry's behalf.
 ## 6. Setup
 
 From starting the config flow (which reads the server once to check the address
-and token) until all five entities of the new entry have a state other than
-unavailable.
+and token) until the new entry's switch, preset select, video signal sensor and
+both recording sensors have a state other than unavailable.
 
 {_table("Entry | n | Median | p10 - p90", setup_times)}
 """
