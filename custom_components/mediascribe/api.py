@@ -352,7 +352,6 @@ class MediaScribeClient:
         """Prepare a client on a session that the caller owns."""
         self._session = session
         self._base = URL(normalize_url(url))
-        self._token = token
         self._token_pattern = token_pattern(token)
         self._url = self._base.with_path(self._base.path.rstrip("/") + STATUS_PATH)
         self._headers = {
