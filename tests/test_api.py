@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from codecs import BOM_UTF8, BOM_UTF16_BE, BOM_UTF16_LE, BOM_UTF32_LE
+from dataclasses import astuple, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import gzip
 import html
 import json
-import math
 from operator import methodcaller
 from pathlib import Path
 import re
-import socket
 import tracemalloc
 from typing import TYPE_CHECKING, Any
 from unittest.mock import Mock, patch
@@ -20,30 +19,18 @@ from urllib.parse import quote, unquote
 import zlib
 
 import aiohttp
-from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.mediascribe import api
 from custom_components.mediascribe.api import (
-    MAX_BODY_BYTES,
-    MAX_POSITION_SECONDS,
-    MAX_RETRY_AFTER,
-    InvalidTokenError,
     InvalidURLError,
-    MediaScribeAuthenticationError,
-    MediaScribeBusyError,
+    MediaScribeAuthenticationError as Auth,
+    MediaScribeBusyError as Busy,
     MediaScribeClient,
-    MediaScribeConnectionError,
     MediaScribeError,
-    MediaScribeHostNotFoundError,
-    MediaScribeResponseError,
-    MediaScribeServerError,
-    MediaScribeTimeoutError,
-    Preset,
-    Recording,
+    MediaScribeResponseError as Response,
+    MediaScribeServerError as Server,
     Status,
-    exposes_token,
-    normalize_token,
     normalize_url,
 )
 from simulator import STATUS_PATH, Fault, MediaScribeSimulator
@@ -53,208 +40,194 @@ from .conftest import TOKEN
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from _pytest.mark import ParameterSet
+
+    from simulator import PutResponse
+
     type Call = Callable[[MediaScribeClient], Awaitable[Status | None]]
+    type Serve = Callable[[Fault, Call], Awaitable[Status | MediaScribeError | None]]
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 READY = (FIXTURES / "status_ready.json").read_bytes()
-ARTICLE_PRESET = Preset("aa638eeb-854b-4e14-87a5-500be376f948", "Default")
-ARTICLE_PATH = (
-    "E:\\recordings\\New Meeting 2025-08-21T19-05-37.170Z\\"
-    "New Meeting 2025-08-21T19-05-37.170Z.mp4"
-)
+PRESET_ID = "aa638eeb-854b-4e14-87a5-500be376f948"
+# The article's ready example as a tuple: site, presets, active preset, no signal.
+ARTICLE = ("Your City's MediaScribe", ((PRESET_ID, "Default"),), PRESET_ID, False)
 # Characters that JSON, URLs and HTML all escape, as base64 tokens have them.
 SLASHY_TOKEN = "ab/cd+ef=gh&ij"
-
-
-# What holds for reading the status holds for a command's answer too.
-CALLS = pytest.mark.parametrize(
-    "call", [methodcaller("get_status"), methodcaller("start")], ids=["get", "start"]
+ECHO_TOKENS = pytest.mark.parametrize(
+    "token", [TOKEN, SLASHY_TOKEN], ids=["plain", "slashy"]
 )
+# What holds for reading the status holds for a command's answer too.
+GET, START = methodcaller("get_status"), methodcaller("start")
+CALLS = pytest.mark.parametrize("call", [GET, START], ids=["get", "start"])
+
+
+def cases(table: dict[str, tuple[Any, ...]], bug: str = "") -> list[ParameterSet]:
+    """Turn {case id: parameters} into parameter sets, failing ones if of a bug."""
+    # A case the client gets wrong today fails loudly once the client is fixed.
+    marks = pytest.mark.xfail(reason=f"client bug: {bug}", strict=True) if bug else ()
+    return [pytest.param(*values, id=key, marks=marks) for key, values in table.items()]
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """Return a client session shared with the client, closed after the test."""
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
+def token() -> str:
+    """Return the API token the client uses; tests of echoes vary it."""
+    return TOKEN
 
 
 @pytest.fixture
-def client(
-    session: aiohttp.ClientSession, simulator: MediaScribeSimulator
-) -> MediaScribeClient:
-    """Return a client for the simulator using the shared session."""
-    return MediaScribeClient(session, simulator.url, TOKEN, request_timeout=5)
+async def client(
+    simulator: MediaScribeSimulator, token: str
+) -> AsyncIterator[MediaScribeClient]:
+    """Return a client for the simulator on a session closed after the test."""
+    simulator.add_token(token)
+    async with aiohttp.ClientSession() as session:
+        yield MediaScribeClient(session, simulator.url, token, request_timeout=5)
 
 
-def ready_doc(**changes: Any) -> dict[str, Any]:
-    """Return the article's ready example with fields replaced (... removes one)."""
-    doc = json.loads(READY) | changes
-    return {key: value for key, value in doc.items() if value is not ...}
+@pytest.fixture
+def serve(client: MediaScribeClient, simulator: MediaScribeSimulator) -> Serve:
+    """Return a function answering one request with a fault: its status or error."""
+
+    async def serve(fault: Fault, call: Call = GET) -> Status | MediaScribeError | None:
+        simulator.add_fault(replace(fault, count=1))
+        try:
+            return await call(client)
+        except MediaScribeError as err:
+            return err
+
+    return serve
 
 
 # The status model
 
+NEW_MEETING = "New Meeting 2025-08-21T19-05-37.170Z"
+ODD_DOC = json.loads(READY) | {
+    "activePresetId": None,
+    "firmware": {"version": [1, 2]},
+    "recording": {"position": 12.9, "path": "p"},
+}
+# Each case: the body served and the status read, as a tuple (which shows the
+# position, left out of Recording equality).
+ARTICLES = {
+    "ready": (READY, (*ARTICLE, None)),
+    "recording": ((FIXTURES / "status_recording.json").read_bytes(),
+                  (*ARTICLE, (4, f"E:\\recordings\\{NEW_MEETING}\\{NEW_MEETING}.mp4"))),
+    # Unknown fields are ignored, a null preset id is None, a position whole.
+    "odd": (json.dumps(ODD_DOC).encode(), (*ARTICLE[:2], None, False, (12, "p"))),
+}  # fmt: skip
 
-ARTICLE = Status(
-    site_name="Your City's MediaScribe",
-    presets=(ARTICLE_PRESET,),
-    active_preset_id=ARTICLE_PRESET.id,
-    has_no_signal=False,
-    recording=None,
-)
 
-
-@pytest.mark.parametrize(
-    ("fixture", "recording"),
-    [
-        ("status_ready.json", None),
-        ("status_recording.json", Recording(4, ARTICLE_PATH)),
-    ],
-)
+@pytest.mark.parametrize(("body", "expected"), cases(ARTICLES))
 async def test_article_examples(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
-    fixture: str,
-    recording: Recording | None,
+    client: MediaScribeClient, simulator: MediaScribeSimulator, body: bytes, expected
 ) -> None:
-    """The article's two example answers, served verbatim, become statuses."""
-    simulator.add_fault(Fault(body=(FIXTURES / fixture).read_bytes()))
+    """The article's examples, served verbatim, and an odd one become statuses."""
+    simulator.add_fault(Fault(body=body))
 
-    assert await client.get_status() == replace(ARTICLE, recording=recording)
+    assert astuple(await client.get_status()) == expected
     [request] = simulator.requests
     assert (request.method, request.path, request.body) == ("GET", STATUS_PATH, None)
     assert request.authorized
 
 
-def test_unknown_fields_ignored_optional_fields_absent() -> None:
-    """Unknown fields are ignored; a missing preset id or null recording is None."""
-    doc = ready_doc(activePresetId=..., recording=None, firmware={"v": [1, 2]})
-
-    assert Status.from_dict(doc) == replace(ARTICLE, active_preset_id=None)
-
-
-@pytest.mark.parametrize(
-    ("position", "seconds"),
-    [(0, 0), (12.9, 12), (MAX_POSITION_SECONDS, MAX_POSITION_SECONDS)],
-)
-def test_position_in_whole_seconds(position: float, seconds: int) -> None:
-    """A plausible position is read as whole seconds."""
-    doc = ready_doc(recording={"position": position, "path": "p"})
-
-    assert Status.from_dict(doc).recording == Recording(seconds, "p")
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"siteName": ...}, "no 'siteName' field"),
-        ({"siteName": None}, "'siteName' should be a string, not null"),
-        ({"presets": [1]}, "'presets[0]' should be an object, not number 1"),
-        ({"presets": [{"id": "a"}]}, "no 'presets[0].name' field"),
-        ({"presets": [{"id": 5, "name": "x"}]}, "'presets[0].id' should be a string"),
-        ({"activePresetId": 7}, "'activePresetId' should be a string, not number 7"),
-        ({"hasNoSignal": "false"}, "'hasNoSignal' should be a boolean, not string"),
-        ({"recording": []}, "'recording' should be an object, not array"),
-        ({"recording": {"position": 1}}, "no 'recording.path' field"),
-        ({"recording": {"position": 1, "path": 2}}, "'recording.path' should be a"),
+no = "The status has no '{}' field".format
+should_be = "The status field '{}' should be {}".format
+POSITION, STRING = "recording.position", "a string, not"
+SECONDS = f"between 0 and {api.MAX_POSITION_SECONDS} seconds"
+# Each case: the fields served (... removes one) and the message, without values.
+WRONG_FIELDS = {
+    "no-site": ({"siteName": ...}, no("siteName")),
+    "null-site": ({"siteName": None}, should_be("siteName", f"{STRING} null")),
+    "preset": ({"presets": [123]}, should_be("presets[0]", "an object, not number")),
+    "preset-name": ({"presets": [{"id": "a"}]}, no("presets[0].name")),
+    "preset-id": ({"presets": [{"id": 5, "name": "x"}]},
+                  should_be("presets[].id", f"{STRING} number")),
+    "active": ({"activePresetId": 7}, should_be("activePresetId", f"{STRING} number")),
+    "signal": ({"hasNoSignal": "0"}, should_be("hasNoSignal", "a boolean, not string")),
+    "no-path": ({"recording": {"position": 1}}, no("recording.path")),
+    "path": ({"recording": {"position": 1, "path": ["E:"]}},
+             should_be("recording.path", f"{STRING} array")),
+} | {  # A position is whole seconds within ten years, never a string or a boolean.
+    f"position-{bad}": ({"recording": {"position": bad, "path": "p"}}, message)
+    for bad, message in [
+        ("4", should_be(POSITION, "a number, not string")),
+        (True, should_be(POSITION, "a number, not boolean")),
+        *[(bad, should_be(POSITION, SECONDS)) for bad in (-1, -0.5, 10**30, 10**4000)],
     ]
-    # A position is whole seconds: negative, not finite, huge or boolean is refused.
-    + [
-        ({"recording": {"position": bad, "path": "p"}}, "'recording.position'")
-        for bad in (-1, -0.5, math.nan, math.inf, 10**30, 10**4000, True, "4")
-    ],
-)
-def test_wrong_field_is_named(changes: dict[str, Any], message: str) -> None:
-    """Each missing, mistyped or implausible field raises a short error naming it."""
-    with pytest.raises(MediaScribeResponseError, match=re.escape(message)) as err:
-        Status.from_dict(ready_doc(**changes))
+}  # fmt: skip
 
-    assert len(str(err.value)) < 300
+
+@pytest.mark.parametrize(("fields", "message"), cases(WRONG_FIELDS))
+async def test_wrong_field_is_named(serve: Serve, fields: dict, message: str) -> None:
+    """Each missing, mistyped or implausible field is named, its value never."""
+    removed = tuple(key for key, value in fields.items() if value is ...)
+    fault = Fault(fields={k: v for k, v in fields.items() if v is not ...})
+
+    assert str(await serve(replace(fault, remove_fields=removed))) == message
 
 
 # What a user types
-
 
 ACCEPTED_URLS = {
     "http://host": ["  http://Host:80/  ", "host///", "host/api/control/status"],
     "https://host:8443/base": ["HTTPS://host:8443/base/API/Control/Status/"],
     "http://192.168.1.20:8080": ["192.168.1.20:8080"],
     "http://[::1]:8080": ["[::1]:8080"],
-    "http://xn--bcher-kva.example": ["BÜCHER.example"],
-    "http://recorder.example.": ["recorder.example."],
+    # International names are kept in their IDNA form, however they were typed.
+    "http://xn--rathaus-strae-mdb.example": ["rathaus-straße.example"],
+    "http://xn--bcher-kva.example": ["BÜCHER.example", "xn--bcher-kva.example"],
+    "https://xn--mnchen-3ya.de:8443/rat": ["https://München.de:8443/rat/"],
+    "http://xn--jxalzmp.gr": ["δήμος.gr", "Δήμος.gr", "xn--jxalzmp.gr"],
+    "http://xn--80adxhks.xn--p1ai": ["москва.рф", "XN--80adxhks.xn--P1AI"],
+    "http://xn--r8jz45g.jp": ["例え.jp"],
+    "http://xn--imrx7v3xf.xn--fiqs8s": ["市政厅.中国/api/control/status"],
 }
-
-
-def pairs(groups: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """Flatten {outcome: [typed text]} into (typed text, outcome) cases."""
-    return [(text, outcome) for outcome, texts in groups.items() for text in texts]
-
-
-@pytest.mark.parametrize(("text", "expected"), pairs(ACCEPTED_URLS))
-def test_normalize_url(
-    session: aiohttp.ClientSession, text: str, expected: str
-) -> None:
-    """Accepted spellings of a server address give one base URL, the client's."""
-    client = MediaScribeClient(session, text, TOKEN)
-
-    assert (normalize_url(text), normalize_url(expected)) == (expected, expected)
-    # The repr shows where the client connects, not how it authenticates.
-    assert repr(client) == f"MediaScribeClient(url={expected!r})"
-    assert client.url == expected
-
-
-REFUSED_URLS = {
-    "empty": ["   "],
-    "spaces or backslashes": [
-        *("my recorder.local", "recorder.local :8080", "recorder\\local"),
-        *("recorder\t.local", "recorder\u200b.local"),
-    ],
-    # Punycode that Python's idna codec refuses to decode, then bad ports.
-    "not a valid URL": ["xn--zz--", "http://xn--a.com", "host:99999", "http://[::1"],
-    "not a valid host name": ["a..b", f"{'a' * 64}.example", "-recorder.local"],
-    "user name": ["user:pass@host"],
-    "'?' or '#'": ["host/#frag"],
-    "Unsupported scheme 'ftp'": ["ftp://host"],
-}
-
-
-@pytest.mark.parametrize(("text", "message"), pairs(REFUSED_URLS))
-def test_normalize_url_refuses(text: str, message: str) -> None:
-    """Typos and unusable addresses raise InvalidURLError saying what is wrong."""
-    with pytest.raises(InvalidURLError, match=re.escape(message)):
-        normalize_url(text)
-
-
-ADDRESS_PARTS = st.sampled_from(
-    [*"ab.:-/[]@?#%_1 \\ü\u00ad\u3000", "xn--", "http://", "::", "%25", "[::1]"]
-)
-
-
-@given(st.lists(ADDRESS_PARTS, max_size=12).map("".join) | st.text(max_size=20))
-def test_normalize_url_any_text(text: str) -> None:
-    """Any text gives a stable base URL or InvalidURLError, never another error."""
-    try:
-        url = normalize_url(text)
-    except InvalidURLError:
-        return
-    assert normalize_url(url) == url
 
 
 @pytest.mark.parametrize(
-    ("text", "token"),
-    [("  tok-1 \n", "tok-1"), (SLASHY_TOKEN, SLASHY_TOKEN), ("\tA.b_c~", "A.b_c~")]
-    + [(bad, None) for bad in ("", " \t\n", "tok en", "tok\x00", "tök", "t\\k")],
+    ("text", "url"),
+    [(text, url) for url, texts in ACCEPTED_URLS.items() for text in texts],
 )
-def test_normalize_token(text: str, token: str | None) -> None:
-    """A token is trimmed; white space, controls or non-ASCII inside are refused."""
-    if token is None:
-        with pytest.raises(InvalidTokenError):
-            normalize_token(text)
-    else:
-        assert normalize_token(text) == token
+def test_normalize_url(text: str, url: str) -> None:
+    """Accepted spellings of a server address give one base URL, the client's."""
+    client = MediaScribeClient(Mock(), text, TOKEN)
+
+    assert (normalize_url(text), normalize_url(url), client.url) == (url, url, url)
+    # The repr shows where the client connects, not how it authenticates.
+    assert repr(client) == f"MediaScribeClient(url={url!r})"
+
+
+NO_HOST = "The server address has no valid host name"
+REFUSED_URLS = {
+    "The server address is empty": ["   "],
+    "The server address contains spaces or backslashes": [
+        *("my recorder.local", "rathaus straße.de", "recorder\\local"),
+        *("recorder\t.local", "recorder\u200b.local"),
+    ],
+    NO_HOST: ["a..b", ".example", "-recorder.local", "recorder-.local", "xn--zz--"],
+    "The server address is not a valid URL: ": ["δήμος..gr", "host:99999", "[::1"],
+    "The server address must not contain a user name": ["u:p@host", "http://δ@host"],
+    "The server address must not contain '?' or '#' parts": ["host?a=1", "例え.jp#x"],
+    "Unsupported scheme 'ftp': use http or https": ["ftp://host"],
+}
+# Punycode that decodes to nothing, and a U-label starting with a hyphen.
+BAD_IDNA = {text: (text, NO_HOST) for text in ("xn--zz.com", "xn--a", "-δήμος.gr")}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [(text, message) for message, texts in REFUSED_URLS.items() for text in texts]
+    + cases(BAD_IDNA, bug="invalid IDNA labels are accepted"),
+)
+def test_normalize_url_refuses(text: str, message: str) -> None:
+    """Typos and unusable addresses raise InvalidURLError saying what is wrong."""
+    with pytest.raises(InvalidURLError) as err:
+        normalize_url(text)
+
+    assert str(err.value).startswith(message)
 
 
 EXPOSED = ("http://8.8.8.8", "http://[2001:4860::8888]", "http://a.org")
@@ -264,136 +237,183 @@ KEPT_LOCAL = ("https://a.org", "http://192.168.1.2", "http://[::1]", "http://nas
 @pytest.mark.parametrize("url", EXPOSED + KEPT_LOCAL + ("http://x.home.arpa",))
 def test_exposes_token(url: str) -> None:
     """Only plain http to a public address or name exposes the token."""
-    assert exposes_token(url) is (url in EXPOSED)
+    assert api.exposes_token(url) is (url in EXPOSED)
 
 
 # HTTP statuses
 
+
+def reply(code: int, body: bytes = b'{"error": "Refused"}', **headers: str) -> Fault:
+    """Return a fault answering with a status, by default with a reason."""
+    return Fault(status=code, body=body, headers=headers)
+
+
+def pause(value: str, code: int = 429) -> Fault:
+    """Return a fault asking for a pause with Retry-After."""
+    return Fault(status=code, headers={"Retry-After": value})
+
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+IN_30S = format_datetime(NOW + timedelta(seconds=30), usegmt=True)
+ANSWERED, REJECTED = "The server answered HTTP", "The server rejected the API token"
+BUSY, DOWN = f"{ANSWERED} 429 Too Many Requests", f"{ANSWERED} 503 Service Unavailable"
+MOVED = f"{ANSWERED} 301 Moved Permanently"
+# Each case: the answer, the error, its message (never the server's reason) and
+# the pause asked for, bounded.
+STATUSES = {
+    "500": (reply(500), Server, f"{ANSWERED} 500 Internal Server Error", None),
+    "502": (reply(502, b"<h1>Bad</h1>"), Server, f"{ANSWERED} 502 Bad Gateway", None),
+    "503": (reply(503, b""), Server, DOWN, None),
+    "400": (reply(400), Response, f"{ANSWERED} 400 Bad Request", None),
+    "404": (reply(404, b"[1]"), Response, f"{ANSWERED} 404 Not Found", None),
+    "429": (reply(429), Busy, BUSY, None),
+    "401": (reply(401), Auth, f"{REJECTED} (HTTP 401)", None),
+    "403": (reply(403, b""), Auth, f"{REJECTED} (HTTP 403)", None),
+    # Not followed, even to the API itself (which would answer with a status).
+    "301": (reply(301, Location=STATUS_PATH), Response, MOVED, None),
+    "307": (reply(307), Response, f"{ANSWERED} 307 Temporary Redirect", None),
+    "retry-seconds": (pause("5"), Busy, BUSY, 5.0),
+    "retry-at-least-one": (pause("0"), Busy, BUSY, 1.0),
+    "retry-at-most": (pause("86400"), Busy, BUSY, api.MAX_RETRY_AFTER),
+    "retry-date": (pause(IN_30S, 503), Server, DOWN, 30.0),
+    "retry-nan": (pause("nan", 503), Server, DOWN, None),
+}  # fmt: skip
+HUGE_YEAR = {"year": (pause("Mon, 01 Jan 99999999999 00:00:00 GMT"), Busy, BUSY, None)}
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "seconds"),
-    [
-        ("5", 5.0),
-        ("0", 1.0),
-        ("86400", MAX_RETRY_AFTER),
-        (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
-        ("soon", None),
-        ("nan", None),
-        (None, None),
-    ],
+    ("fault", "kind", "message", "retry_after"),
+    cases(STATUSES) + cases(HUGE_YEAR, bug="OverflowError escapes"),
 )
-@pytest.mark.parametrize(
-    ("status", "kind"), [(429, MediaScribeBusyError), (503, MediaScribeServerError)]
-)
-async def test_retry_after(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
-    retry_after: str | None,
-    seconds: float | None,
-    status: int,
-    kind: type[MediaScribeResponseError],
-) -> None:
-    """Busy (429) and server errors carry the requested pause, bounded, or None."""
-    headers = {} if retry_after is None else {"Retry-After": retry_after}
-    simulator.add_fault(Fault(status=status, headers=headers))
-
-    # Only the API module's clock is frozen; the event loop keeps its own.
-    with (
-        patch.object(api, "time", Mock(time=NOW.timestamp)),
-        pytest.raises(kind, match=f"HTTP {status}") as err,
-    ):
-        await client.get_status()
-
-    assert (type(err.value), err.value.status) == (kind, status)
-    assert err.value.retry_after == seconds
-
-
-REASON = b'{"error": "Refused"}'
-SERVER, RESPONSE, AUTH = (
-    MediaScribeServerError,
-    MediaScribeResponseError,
-    MediaScribeAuthenticationError,
-)
-
-
-@pytest.mark.parametrize(
-    ("fault", "kind", "message"),
-    [
-        (Fault(status=500, body=REASON), SERVER, "answered HTTP 500: Refused"),
-        (Fault(status=502, body=b"<h1>Bad Gateway</h1>"), SERVER, "answered HTTP 502"),
-        (Fault(status=503, body=b""), SERVER, "answered HTTP 503"),
-        (Fault(status=400, body=REASON), RESPONSE, "answered HTTP 400: Refused"),
-        (Fault(status=404, body=b"[1]"), RESPONSE, "answered HTTP 404"),
-        (Fault(status=418, body=b'{"error": 4}'), RESPONSE, "answered HTTP 418"),
-        (Fault(status=401), AUTH, "rejected the API token (HTTP 401)"),
-        (Fault(status=403), AUTH, "rejected the API token (HTTP 403)"),
-        # Not followed, even to the API itself.
-        (Fault(status=301, headers={"Location": STATUS_PATH}), RESPONSE,
-         f"redirected (HTTP 301) to {STATUS_PATH}"),
-        (Fault(status=307, body=REASON), RESPONSE, "redirected (HTTP 307) to nowhere"),
-    ],
-)  # fmt: skip
 @CALLS
 async def test_error_status(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
+    serve: Serve,
     call: Call,
     fault: Fault,
     kind: type[MediaScribeError],
     message: str,
+    retry_after: float | None,
 ) -> None:
-    """Each status class has its own error, with the server's reason if it sent one."""
-    simulator.add_fault(replace(fault, count=1))
+    """Each status class has its own error in the client's words, and its pause."""
+    # Only the API module's clock is frozen; the event loop keeps its own.
+    with patch.object(api, "time", Mock(time=NOW.timestamp)):
+        err = await serve(fault, call)
 
-    with pytest.raises(MediaScribeError) as err:
-        await call(client)
-
-    assert type(err.value) is kind
-    assert str(err.value) == f"The server {message}"
-    assert getattr(err.value, "excerpt", "") == (fault.body or b"").decode()
-    assert len(simulator.requests) == 1
+    assert (type(err), str(err)) == (kind, message)
+    assert getattr(err, "status", fault.status) == fault.status
+    assert getattr(err, "retry_after", None) == retry_after
 
 
-# Hostile bodies
+# Bodies: pathological JSON, text encodings, compression and size
 
 DEEP = 100_000
+NOT_A_STATUS = "The server's answer is not a status document"
+TOO_DEEP, NOT_JSON = f"{NOT_A_STATUS} (RecursionError)", f"{NOT_A_STATUS} (ValueError)"
 
 
-def hall(rest: str) -> bytes:
+def hall(rest: str) -> Fault:
     """Return a status document's start with the given (hostile) remainder."""
-    return f'{{"siteName": "Hall", "hasNoSignal": false, "presets": {rest}'.encode()
+    body = f'{{"siteName": "Hall", "hasNoSignal": false, "presets": {rest}'
+    return Fault(body=body.encode())
+
+
+HOSTILE = {
+    "deep": (Fault(body=b"[" * DEEP), TOO_DEEP),
+    "deep-presets": (hall("[" + '{"a":' * DEEP), TOO_DEEP),
+    "deep-recording": (hall('[], "recording": ' + "[" * DEEP), TOO_DEEP),
+    "nested-900": (hall("[" * 900 + "]" * 900 + "}"),
+                   should_be("presets[0]", "an object, not array")),
+    "huge-position": (hall('[], "recording": {"position": ' + "9" * 5000), NOT_JSON),
+    "infinite-position": (hall('[], "recording": {"position": 1e999, "path": "p"}}'),
+                          should_be(POSITION, SECONDS)),
+    "nan": (hall('[], "siteName": NaN}'), NOT_JSON),
+    "html": (Fault(body=b"<p>Login</p>"), f"{NOT_A_STATUS} (JSONDecodeError)"),
+    "truncated": (Fault(body=READY[:60]), f"{NOT_A_STATUS} (JSONDecodeError)"),
+}  # fmt: skip
+ZURICH, ATHENS = "Gemeinderat Zürich", "Δήμος Αθηναίων"
+SESSION = "Zürich \N{EN DASH} Sitzung"  # the dash is 0x96 in windows-1252 only
+
+
+def doc_in(name: str, codec: str, bom: bytes = b"", charset: str = "") -> Fault:
+    """Return the ready example named name, encoded, maybe declaring a charset."""
+    text = json.dumps(json.loads(READY) | {"siteName": name}, ensure_ascii=False)
+    declared = f"; charset={charset}" if charset else ""
+    content_type = f"application/json{declared}"
+    return Fault(body=bom + text.encode(codec), content_type=content_type)
+
+
+ENCODINGS = {
+    "utf-8-bom": (doc_in(ZURICH, "utf-8", BOM_UTF8), ZURICH),
+    "utf-16-le-bom": (doc_in(ATHENS, "utf-16-le", BOM_UTF16_LE), ATHENS),
+    "utf-16-be-bom": (doc_in(ZURICH, "utf-16-be", BOM_UTF16_BE), ZURICH),
+    "utf-16-le": (doc_in(ATHENS, "utf-16-le"), ATHENS),
+    "utf-16-be": (doc_in(ZURICH, "utf-16-be"), ZURICH),
+    "utf-32-le-bom": (doc_in(ATHENS, "utf-32-le", BOM_UTF32_LE), ATHENS),
+    "utf-32-be": (doc_in(ZURICH, "utf-32-be"), ZURICH),
+    "windows-1252": (doc_in(SESSION, "cp1252", charset="windows-1252"), SESSION),
+    "iso-8859-1": (doc_in(ZURICH, "latin-1", charset="ISO-8859-1"), ZURICH),
+    "declared-utf-16": (doc_in(ATHENS, "utf-16-be", BOM_UTF16_BE, "utf-16"), ATHENS),
+    "declared-utf-8-bom": (doc_in(ZURICH, "utf-8", BOM_UTF8, "utf-8"), ZURICH),
+    "unknown-charset": (doc_in(ATHENS, "utf-8", charset="x-klingon"), ATHENS),
+    "unknown-utf-16": (doc_in(ZURICH, "utf-16-be", charset="x-klingon"), ZURICH),
+    # Undeclared bytes that are not UTF-8 are replaced; the rest still reads.
+    "undeclared-latin-1": (doc_in(ZURICH, "latin-1"), "Gemeinderat Z\ufffdrich"),
+}
+# Charsets Python knows but cannot decode with replacement: detection should do.
+UNUSABLE = {
+    name: (doc_in(ZURICH, "utf-8", charset=name), ZURICH)
+    for name in ("idna", "undefined")
+}
+
+
+def sent(encoding: str, body: bytes) -> Fault:
+    """Return a fault answering with a body in the given Content-Encoding."""
+    return Fault(body=body, headers={"Content-Encoding": encoding})
+
+
+def bomb(wbits: int) -> bytes:
+    """Return 100 MiB of zeros compressed, without holding them uncompressed."""
+    compressor = zlib.compressobj(wbits=wbits)
+    parts = [compressor.compress(bytes(1 << 20)) for _ in range(100)]
+    return b"".join([*parts, compressor.flush()])
+
+
+COMPRESSED = "The server compressed its answer"
+PADDED = READY + b" " * (api.MAX_BODY_BYTES - len(READY))
+COMPRESSION_AND_SIZE = {
+    "gzip": (sent("gzip", gzip.compress(READY)), COMPRESSED),
+    "x-gzip": (sent("X-GZIP", gzip.compress(READY)), COMPRESSED),
+    "deflate": (sent("deflate", zlib.compress(READY)), COMPRESSED),
+    "br": (sent("br", READY), COMPRESSED),
+    "gzip-bomb": (sent("gzip", bomb(31)), COMPRESSED),
+    "deflate-bomb": (sent("deflate", bomb(15)), COMPRESSED),
+    "identity": (sent(" Identity ", READY), ARTICLE[0]),
+    "limit": (sent("identity", PADDED), ARTICLE[0]),
+    "one-byte-over": (sent("identity", PADDED + b" "), "The server sent more than"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        pytest.param(b"[" * DEEP, id="deep-array"),
-        pytest.param(hall("[" + '{"a":' * DEEP), id="deep-presets"),
-        pytest.param(hall('[], "recording": ' + "[" * DEEP), id="deep-recording"),
-        pytest.param(hall("[" * 900 + "]" * 900 + "}"), id="nested-900"),
-        pytest.param(
-            hall('[], "recording": {"position": ' + "9" * 5000), id="huge-pos"
-        ),
-        pytest.param(hall('[], "siteName": NaN}'), id="nan-field"),
-        pytest.param(b"\xff\xfe\xfd", id="invalid-utf8"),
-        pytest.param(b"<!DOCTYPE html><p>Login</p>", id="html"),
-        pytest.param(READY[:60], id="truncated"),
-    ],
+    ("fault", "expected"),
+    cases(HOSTILE)
+    + cases(ENCODINGS)
+    + cases(UNUSABLE, bug="UnicodeError escapes the client")
+    + cases(COMPRESSION_AND_SIZE),
 )
 @CALLS
-async def test_hostile_json(
-    client: MediaScribeClient, simulator: MediaScribeSimulator, call: Call, body: bytes
-) -> None:
-    """What is not a status document is a response error, never a crash."""
-    simulator.add_fault(Fault(body=body))
+async def test_body(serve: Serve, call: Call, fault: Fault, expected: str) -> None:
+    """A body is a status in any encoding JSON allows, or a response error."""
+    tracemalloc.start()
+    try:
+        result = await serve(fault, call)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
-    with pytest.raises(MediaScribeResponseError) as err:
-        await call(client)
-
-    assert err.value.status == 200
-    assert len(err.value.excerpt) <= 200
+    read = result.site_name if isinstance(result, Status) else str(result)
+    assert read.startswith(expected)
+    # Nothing is inflated: a bomb inflated even in part would show here.
+    assert peak < 5 * len(fault.body or b"") + 4 * api.MAX_BODY_BYTES
 
 
 # The token stays secret
@@ -410,19 +430,13 @@ def json_u(char: str) -> str:
 
 
 ECHOES: dict[str, Callable[[str], str]] = {
-    "raw": lambda token: token,
-    "json-slash": lambda token: token.replace("/", "\\/"),
-    "json-u-some": lambda token: per_char(token, str, json_u),
-    "percent-lower-all": lambda token: per_char(token, lambda c: f"%{ord(c):02x}"),
-    "percent-double": lambda token: quote(quote(token, safe=""), safe=""),
-    "html-decimal": lambda token: per_char(token, lambda c: f"&#{ord(c)};"),
-    "html-hex": lambda token: per_char(token, lambda c: f"&#x{ord(c):X};"),
-    "html5-named": lambda token: token.translate(
-        {ord("/"): "&sol;", ord("+"): "&plus;", ord("="): "&equals;"}
-    ),
-    "mixed": lambda token: per_char(
-        token, str, json_u, lambda c: f"&#{ord(c)};", lambda c: f"%25{ord(c):02X}"
-    ),
+    "raw": lambda t: t,
+    "json-slash": lambda t: t.replace("/", "\\/"),
+    "json-u-some": lambda t: per_char(t, str, json_u),
+    "percent-twice": lambda t: quote(quote(t, safe=""), safe=""),
+    "html-hex": lambda t: per_char(t, lambda c: f"&#x{ord(c):X};"),
+    "html5-named": lambda t: t.replace("/", "&sol;").replace("=", "&equals;"),
+    "mixed": lambda t: per_char(t, str, json_u, lambda c: f"&#{ord(c)};", quote),
 }
 
 
@@ -435,223 +449,116 @@ def json_unescape(text: str) -> str:
     )
 
 
-def recoverable(token: str, text: str) -> bool:
-    """Return whether four rounds of URL, HTML or JSON unescaping reveal the token."""
+def reveals(token: str, text: str) -> bool:
+    """Return whether six characters of the token show once the text is unescaped."""
     texts = {text}
-    for _ in range(4):
+    # Six rounds of URL, HTML or JSON unescaping, in any order.
+    for _ in range(6):
         decoders = (unquote, html.unescape, json_unescape)
         texts |= {decode(each) for each in texts for decode in decoders}
-    return any(token in each for each in texts)
+    slices = {token[i : i + 6] for i in range(len(token) - 5)}
+    return any(part in each for each in texts for part in slices)
 
 
-ECHO_TOKENS = pytest.mark.parametrize(
-    "echo_token", [TOKEN, SLASHY_TOKEN], ids=["token", "slashy-token"]
-)
+LONG = b"x" * 181  # puts an echo across character 200 of the body
+# Each case: an answer echoing the token, and the error it gives.
+ECHOING = {
+    "error-message": (lambda e: reply(500, b'{"error": "token %s"}' % e), Server),
+    "error-at-200": (lambda e: reply(503, b'{"error": "%s%s"}' % (LONG, e)), Server),
+    "error-page": (lambda e: reply(404, b"<p>Unknown token %s</p>" % e), Response),
+    "auth-error": (lambda e: reply(401, b'{"error": "%s"}' % e), Auth),
+    "retry-after": (lambda e: pause(e.decode()), Busy),
+    "redirect": (lambda e: reply(302, Location=f"/?t={e.decode()}"), Response),
+    "not-json": (lambda e: reply(200, b"<p>Welcome %s</p>" % e), Response),
+    "invalid-json": (lambda e: reply(200, b'{"siteName": "%s' % e), Response),
+    "shape": (lambda e: reply(200, b'{"siteName": 1, "x": "%s"}' % e), Response),
+    "shape-value": (lambda e: Fault(fields={"hasNoSignal": e.decode()}), Response),
+}
+LEAKS = {
+    "content-encoding": (lambda e: sent(e.decode(), READY), Response),
+    "malformed-header": (lambda e: reply(200, READY, **{f"X({e.decode()}": "1"}),
+                         api.MediaScribeConnectionError),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    "answer",
-    [
-        lambda echo: Fault(status=500, body=f'{{"error": "token {echo}"}}'.encode()),
-        lambda echo: Fault(status=400, body=f"<p>Unknown token {echo}</p>".encode()),
-        lambda echo: Fault(body=f"<p>Welcome {echo}</p>".encode()),
-        lambda echo: Fault(status=302, headers={"Location": f"/login?t={echo}"}),
-        lambda echo: Fault(body=f'{{"siteName": 1, "x": "{echo}"}}'.encode()),
-    ],
-    ids=["error-message", "error-page", "not-json", "redirect", "invalid-status"],
+    ("answer", "kind"),
+    cases(ECHOING) + cases(LEAKS, bug="header text quoted in the error"),
 )
 @pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
 @ECHO_TOKENS
 async def test_echoed_token_not_in_errors(
-    session: aiohttp.ClientSession,
-    simulator: MediaScribeSimulator,
-    echo_token: str,
-    answer: Callable[[str], Fault],
+    serve: Serve,
+    token: str,
     echo: Callable[[str], str],
+    answer: Callable[[bytes], Fault],
+    kind: type[MediaScribeError],
 ) -> None:
     """A server echoing the token, escaped in any way, does not get it into an error."""
-    simulator.add_token(echo_token)
-    client = MediaScribeClient(session, simulator.url, echo_token)
     # The echo is the token to a decoder, so the check below can fail.
-    assert recoverable(echo_token, echo(echo_token))
-    simulator.add_fault(answer(echo(echo_token)))
+    assert reveals(token, echo(token))
 
-    with pytest.raises(MediaScribeResponseError) as err:
-        await client.get_status()
+    err = await serve(answer(echo(token).encode()))
 
-    assert "***" in str(err.value) + err.value.excerpt
-    for text in (str(err.value), repr(err.value), err.value.excerpt):
-        assert not recoverable(echo_token, text), text
+    assert type(err) is kind
+    for text in (str(err), repr(err), repr(err.args), repr(vars(err))):
+        assert not reveals(token, text), text
 
 
-@pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+# JSON escapes decode to the token itself, so they are replaced too.
+SHOWN = {
+    "literal": (ECHOES["raw"], "***"),
+    "json-slash": (ECHOES["json-slash"], "***"),
+    "json-u": (lambda token: per_char(token, json_u), "***"),
+    "twice": (lambda token: token + token, "******"),
+}
+
+
+@pytest.mark.parametrize(("echo", "shown"), cases(SHOWN))
 @ECHO_TOKENS
+@CALLS
 async def test_echoed_token_not_in_status(
-    session: aiohttp.ClientSession,
-    simulator: MediaScribeSimulator,
-    echo_token: str,
-    echo: Callable[[str], str],
-) -> None:
-    """A valid status echoing the token shows it nowhere: site, preset or path."""
-    simulator.add_token(echo_token)
-    client = MediaScribeClient(session, simulator.url, echo_token)
-    body = (
-        f'{{"siteName": "Hall {echo(echo_token)}", "hasNoSignal": false,'
-        f' "presets": [{{"id": "p1", "name": "{echo(echo_token)} wide"}}],'
-        f' "recording": {{"position": 1, "path": "E:\\\\{echo(echo_token)}.mp4"}}}}'
-    )
-    simulator.add_fault(Fault(body=body.encode()))
-
-    status = await client.get_status()
-
-    assert status.site_name == "Hall ***"
-    assert status.presets == (Preset("p1", "*** wide"),)
-    assert status.recording == Recording(position=1, path="E:\\***.mp4")
-
-
-# Compressed and oversized bodies
-
-PADDED = READY + b" " * (MAX_BODY_BYTES - len(READY))
-
-
-def bomb(wbits: int) -> bytes:
-    """Return 100 MiB of zeros compressed, without holding them uncompressed."""
-    compressor = zlib.compressobj(wbits=wbits)
-    parts = [compressor.compress(bytes(1 << 20)) for _ in range(100)]
-    return b"".join([*parts, compressor.flush()])
-
-
-async def outcome(request: Awaitable[Status | None]) -> str:
-    """Return the site name a request read, or the message of its response error."""
-    try:
-        status = await request
-    except MediaScribeResponseError as err:
-        return str(err)
-    assert status is not None
-    return status.site_name
-
-
-@pytest.mark.parametrize(
-    ("encoding", "body", "expected"),
-    [
-        # Inflated though no compression was asked for, up to the limit.
-        ("gzip", gzip.compress(READY), ARTICLE.site_name),
-        ("x-gzip", gzip.compress(READY), ARTICLE.site_name),
-        ("deflate", zlib.compress(READY), ARTICLE.site_name),
-        ("gzip, gzip", gzip.compress(gzip.compress(READY)), ARTICLE.site_name),
-        ("identity", PADDED, ARTICLE.site_name),
-        ("gzip", gzip.compress(PADDED), ARTICLE.site_name),
-        ("identity", PADDED + b" ", "more than 1024 KiB"),
-        ("gzip", gzip.compress(PADDED + b" "), "more than 1024 KiB"),
-        ("gzip", bomb(31), "more than 1024 KiB"),
-        ("deflate", bomb(15), "more than 1024 KiB"),
-        ("br", READY, "compressed its answer with 'br'"),
-        ("gzip, compress", READY, "compressed its answer with 'compress'"),
-        ("gzip", b"\x1f\x8b\x08\x00garbage", "gzip answer is corrupt"),
-        ("gzip", gzip.compress(READY)[:-10], "gzip answer is corrupt"),
-        ("deflate", READY, "deflate answer is corrupt"),
-    ],
-    ids=[
-        *("gzip", "x-gzip", "deflate", "twice", "limit", "inflates-to-limit"),
-        *("one-byte-over", "inflates-one-byte-over", "gzip-bomb", "deflate-bomb"),
-        *("br", "compress", "garbage", "cut-short", "plain"),
-    ],
-)
-@CALLS
-async def test_body_size_and_encoding(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
+    serve: Serve,
     call: Call,
-    encoding: str,
-    body: bytes,
-    expected: str,
+    token: str,
+    echo: Callable[[str], str],
+    shown: str,
 ) -> None:
-    """Bodies are inflated up to the limit; too large, unknown or corrupt: refused."""
-    simulator.add_fault(Fault(body=body, headers={"Content-Encoding": encoding}))
+    """A status echoing the token shows *** instead: site, preset name or path."""
+    body = (
+        f'{{"siteName": "Hall {echo(token)}", "hasNoSignal": false,'
+        f' "presets": [{{"id": "p1", "name": "{echo(token)} wide"}}],'
+        f' "recording": {{"position": 1, "path": "E:\\\\{echo(token)}.mp4"}}}}'
+    )
 
-    tracemalloc.start()
-    try:
-        result = await outcome(call(client))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    status = await serve(Fault(body=body.encode()), call)
 
-    assert expected in result
-    # Never inflated beyond the limit, whatever the body would inflate to.
-    assert peak < 5 * len(body) + 10 * MAX_BODY_BYTES
-
-
-# Connection problems
-
-
-@pytest.mark.parametrize(
-    ("address", "kind", "message"),
-    [
-        ("127.0.0.1", MediaScribeConnectionError, "Cannot reach {url}: "),
-        # RFC 6761 reserves .invalid for names that never resolve.
-        ("nonexistent.invalid", MediaScribeHostNotFoundError,
-         "The host name of {url} does not resolve: "),
-    ],
-)  # fmt: skip
-async def test_cannot_connect(
-    session: aiohttp.ClientSession,
-    address: str,
-    kind: type[MediaScribeConnectionError],
-    message: str,
-) -> None:
-    """A port nobody listens on and a name that does not resolve are told apart."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://{address}:{sock.getsockname()[1]}"
-    client = MediaScribeClient(session, url, TOKEN)
-
-    with pytest.raises(MediaScribeConnectionError) as err:
-        await client.get_status()
-
-    assert type(err.value) is kind
-    assert str(err.value).startswith(message.format(url=url))
-
-
-@CALLS
-async def test_timeout(
-    session: aiohttp.ClientSession, simulator: MediaScribeSimulator, call: Call
-) -> None:
-    """A slow answer is a timeout (a connection error), though the server may act."""
-    client = MediaScribeClient(session, simulator.url, TOKEN, request_timeout=0.1)
-    simulator.add_fault(Fault(latency=30))
-
-    with pytest.raises(MediaScribeTimeoutError) as err:
-        await call(client)
-
-    assert str(err.value) == f"{simulator.url} did not answer within 0.1 seconds"
-    [request] = simulator.requests
-    assert simulator.is_recording == (request.method == "PUT")
+    presets, recording = (("p1", f"{shown} wide"),), (1, f"E:\\{shown}.mp4")
+    assert astuple(status) == (f"Hall {shown}", presets, None, False, recording)
 
 
 # Commands
 
+NO_STATUS, GZIP = "The server answered with no status", {"Content-Encoding": "gzip"}
+OBJECT = "an object, not array"
+# Each case: how the server answers a start, and what a read of that answer gives.
+ACKS = {
+    "success": ("status", Fault(body=b'{"success": true}'), no("presets")),
+    "array": ("status", Fault(body=b"[]"), should_be("status document", OBJECT)),
+    "blank": ("status", Fault(body=b" \n"), NO_STATUS),
+    # An empty answer has nothing to inflate, whatever it claims.
+    "empty-gzip": ("status", Fault(body=b"", headers=GZIP), NO_STATUS),
+    "204-gzip": ("empty", Fault(headers=GZIP), COMPRESSED),
+}  # fmt: skip
 
-@pytest.mark.parametrize(
-    ("ack", "read_error"),
-    [
-        (Fault(body=b'{"success": true}'), "no 'presets' field"),
-        (Fault(body=b"[]"), "should be an object, not array"),
-        (Fault(body=b'"done"'), "should be an object, not string"),
-        (Fault(body=b" \n"), "answered with no status"),
-        (Fault(body=b"", headers={"Content-Encoding": "gzip"}), "with no status"),
-    ],
-    ids=["success", "array", "string", "blank", "empty-gzip"],
-)
+
+@pytest.mark.parametrize(("put_response", "ack", "read"), cases(ACKS))
 async def test_answer_without_a_status(
-    client: MediaScribeClient,
-    simulator: MediaScribeSimulator,
-    ack: Fault,
-    read_error: str,
+    serve: Serve, simulator: MediaScribeSimulator, put_response: PutResponse, ack, read
 ) -> None:
     """An answer that is no status acknowledges a command and fails a read."""
-    simulator.add_fault(ack)
+    simulator.put_response = put_response
 
-    assert await client.start() is None
+    assert await serve(ack, START) is None
     assert simulator.is_recording
-    with pytest.raises(MediaScribeResponseError, match=re.escape(read_error)):
-        await client.get_status()
+    assert str(await serve(ack)).startswith(read)
