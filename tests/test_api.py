@@ -64,11 +64,9 @@ GET, START = methodcaller("get_status"), methodcaller("start")
 CALLS = pytest.mark.parametrize("call", [GET, START], ids=["get", "start"])
 
 
-def cases(table: dict[str, tuple[Any, ...]], bug: str = "") -> list[ParameterSet]:
-    """Turn {case id: parameters} into parameter sets, failing ones if of a bug."""
-    # A case the client gets wrong today fails loudly once the client is fixed.
-    marks = pytest.mark.xfail(reason=f"client bug: {bug}", strict=True) if bug else ()
-    return [pytest.param(*values, id=key, marks=marks) for key, values in table.items()]
+def cases(table: dict[str, tuple[Any, ...]]) -> list[ParameterSet]:
+    """Turn {case id: parameters} into parameter sets."""
+    return [pytest.param(*values, id=key) for key, values in table.items()]
 
 
 @pytest.fixture
@@ -220,7 +218,7 @@ BAD_IDNA = {text: (text, NO_HOST) for text in ("xn--zz.com", "xn--a", "-δήμο
 @pytest.mark.parametrize(
     ("text", "message"),
     [(text, message) for message, texts in REFUSED_URLS.items() for text in texts]
-    + cases(BAD_IDNA, bug="invalid IDNA labels are accepted"),
+    + cases(BAD_IDNA),
 )
 def test_normalize_url_refuses(text: str, message: str) -> None:
     """Typos and unusable addresses raise InvalidURLError saying what is wrong."""
@@ -283,7 +281,7 @@ HUGE_YEAR = {"year": (pause("Mon, 01 Jan 99999999999 00:00:00 GMT"), Busy, BUSY,
 
 @pytest.mark.parametrize(
     ("fault", "kind", "message", "retry_after"),
-    cases(STATUSES) + cases(HUGE_YEAR, bug="OverflowError escapes"),
+    cases(STATUSES) + cases(HUGE_YEAR),
 )
 @CALLS
 async def test_error_status(
@@ -397,7 +395,7 @@ COMPRESSION_AND_SIZE = {
     ("fault", "expected"),
     cases(HOSTILE)
     + cases(ENCODINGS)
-    + cases(UNUSABLE, bug="UnicodeError escapes the client")
+    + cases(UNUSABLE)
     + cases(COMPRESSION_AND_SIZE),
 )
 @CALLS
@@ -483,7 +481,7 @@ LEAKS = {
 
 @pytest.mark.parametrize(
     ("answer", "kind"),
-    cases(ECHOING) + cases(LEAKS, bug="header text quoted in the error"),
+    cases(ECHOING) + cases(LEAKS),
 )
 @pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
 @ECHO_TOKENS

@@ -27,9 +27,9 @@ PLATFORMS = [
 async def async_setup_entry(hass: HomeAssistant, entry: MediaScribeConfigEntry) -> bool:
     """Set up MediaScribe from a config entry."""
     _async_warn_if_token_exposed(hass, entry)
-    coordinator = MediaScribeCoordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    # Assigned first, so that diagnostics work for a setup that failed too.
+    entry.runtime_data = MediaScribeCoordinator(hass, entry)
+    await entry.runtime_data.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -6,24 +6,20 @@ Imports nothing from Home Assistant so that it can move to its own package.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from html.entities import html5
 from http import HTTPStatus
 import ipaddress
 import json
 import math
 import re
 import time
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import Any, Final, Self
 import unicodedata
-import zlib
 
 import aiohttp
+import idna
 from yarl import URL
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 STATUS_PATH: Final = "/api/control/status"
 
@@ -32,26 +28,23 @@ STATUS_PATH: Final = "/api/control/status"
 PRESET_FIELD: Final = "activePresetId"
 
 # A status document is a few hundred bytes; anything far larger is not one.
-# The bound applies to what is received and to what it inflates to.
 MAX_BODY_BYTES: Final = 1024 * 1024
-EXCERPT_CHARS: Final = 200
 # Host names that only resolve inside a local network (RFC 6762, RFC 8375).
 LOCAL_SUFFIXES: Final = (".local", ".lan", ".home.arpa", ".internal", ".localdomain")
 # Ten years: a longer "recording" is a broken counter, not a meeting.
 MAX_POSITION_SECONDS: Final = 10 * 366 * 24 * 3600
 # A server asking to be left alone longer than this is asked again anyway.
 MAX_RETRY_AFTER: Final = 60.0
-_DECOMPRESSORS: Final[dict[str, Callable[[], Any]]] = {
-    "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
-    "x-gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
-    "deflate": lambda: zlib.decompressobj(32 + zlib.MAX_WBITS),
-}
 MAX_HOST_LENGTH: Final = 253
 _HOST_LABEL: Final = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
 class MediaScribeError(Exception):
-    """Base class for every error this client raises."""
+    """Base class for every error this client raises.
+
+    Messages are the client's own words and never quote the server's answer,
+    so no echo of the token can reach a log or an error shown to a user.
+    """
 
 
 class MediaScribeConnectionError(MediaScribeError):
@@ -82,13 +75,11 @@ class MediaScribeResponseError(MediaScribeError):
         message: str,
         *,
         status: int | None = None,
-        excerpt: str = "",
         retry_after: float | None = None,
     ) -> None:
-        """Keep the HTTP status, a short excerpt and the requested pause."""
+        """Keep the HTTP status and the pause the server asked for."""
         super().__init__(message)
         self.status = status
-        self.excerpt = excerpt
         self.retry_after = retry_after
 
 
@@ -118,9 +109,14 @@ class Preset:
 
 @dataclass(frozen=True, slots=True)
 class Recording:
-    """The recording in progress."""
+    """The recording in progress, identified by its file.
 
-    position: int
+    The position is progress, not identity: two statuses of the same recording
+    compare equal, so a poll that only saw the position advance changes nothing
+    that Home Assistant shows.
+    """
+
+    position: int = field(compare=False)
     path: str
 
 
@@ -140,11 +136,9 @@ class Status:
         doc = _expect(data, dict, "status document")
         presets = tuple(
             Preset(
-                id=_expect(
-                    _field(item, "id", f"presets[{i}]"), str, f"presets[{i}].id"
-                ),
+                id=_expect(_field(item, "id", f"presets[{i}]"), str, "presets[].id"),
                 name=_expect(
-                    _field(item, "name", f"presets[{i}]"), str, f"presets[{i}].name"
+                    _field(item, "name", f"presets[{i}]"), str, "presets[].name"
                 ),
             )
             for i, item in enumerate(_expect(_field(doc, "presets"), list, "presets"))
@@ -175,8 +169,9 @@ def _position(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _shape_error("recording.position", "a number", value)
     if not 0 <= value <= MAX_POSITION_SECONDS:  # also False for NaN
-        raise _shape_error(
-            "recording.position", f"between 0 and {MAX_POSITION_SECONDS}", value
+        raise MediaScribeResponseError(
+            f"The status field 'recording.position' should be between 0 and "
+            f"{MAX_POSITION_SECONDS} seconds"
         )
     return int(value)
 
@@ -206,17 +201,11 @@ def _json_type_name(kind: type) -> str:
 
 
 def _shape_error(name: str, expected: str, value: object) -> MediaScribeResponseError:
-    got = _json_type_name(type(value))
-    if got == "number":
-        got = f"{got} {_excerpt(repr(value))}"
+    """Name the field and the JSON types; never the value, which is server text."""
     return MediaScribeResponseError(
-        f"The status field '{name}' should be {expected}, not {got}"
+        f"The status field '{name}' should be {expected}, "
+        f"not {_json_type_name(type(value))}"
     )
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
 def _has_forbidden_characters(text: str) -> bool:
@@ -232,6 +221,7 @@ def normalize_url(text: str) -> str:
 
     Accepts ``host``, ``host:port``, ``http(s)://host[:port][/base]`` with or
     without trailing slashes, and a full ``.../api/control/status`` URL.
+    International host names are kept in their IDNA (``xn--``) form.
     """
     text = text.strip()
     if not text:
@@ -243,37 +233,43 @@ def normalize_url(text: str) -> str:
     try:
         url = URL(text)
         port, host = url.port, url.raw_host
-        if host is None or not _valid_host(host):
-            raise InvalidURLError(f"'{url.host}' is not a valid host name")
         path = url.path.rstrip("/")
-        if path.lower().endswith(STATUS_PATH):
-            path = path[: -len(STATUS_PATH)]
-        base = URL.build(scheme=url.scheme, host=host, port=port, path=path)
     except (ValueError, UnicodeError) as err:
-        if isinstance(err, InvalidURLError):
-            raise
         raise InvalidURLError(f"The server address is not a valid URL: {err}") from err
+    if host is None or not _valid_host(host):
+        raise InvalidURLError("The server address has no valid host name")
     if url.scheme not in ("http", "https"):
         raise InvalidURLError(f"Unsupported scheme '{url.scheme}': use http or https")
     if url.user is not None or url.password is not None:
         raise InvalidURLError("The server address must not contain a user name")
     if url.query_string or url.fragment:
         raise InvalidURLError("The server address must not contain '?' or '#' parts")
-    return str(base).rstrip("/")
+    if path.lower().endswith(STATUS_PATH):
+        path = path[: -len(STATUS_PATH)]
+    return str(URL.build(scheme=url.scheme, host=host, port=port, path=path))
 
 
 def _valid_host(host: str) -> bool:
-    """Return whether an (IDNA-encoded) host is an IP address or a DNS name."""
+    """Return whether an IDNA-encoded host is an IP address or a DNS name."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         # One trailing dot is the DNS root; more are an empty label.
         labels = host.removesuffix(".").split(".")
-        valid = all(_HOST_LABEL.fullmatch(label) for label in labels)
-        if len(host) > MAX_HOST_LENGTH or not valid:
-            return False
-        # Decoding checks the punycode of internationalized labels.
-        host.encode("ascii").decode("idna")
+        return len(host) <= MAX_HOST_LENGTH and all(
+            _HOST_LABEL.fullmatch(label)
+            and (not label.startswith("xn--") or _valid_a_label(label))
+            for label in labels
+        )
+    return True
+
+
+def _valid_a_label(label: str) -> bool:
+    """Return whether an internationalized label's punycode is valid IDNA."""
+    try:
+        idna.decode(label)
+    except idna.IDNAError:
+        return False
     return True
 
 
@@ -306,38 +302,6 @@ def exposes_token(url: str) -> bool:
     return address.is_global
 
 
-def token_pattern(token: str) -> re.Pattern[str]:
-    """Match the token in any escaping a server could echo it back in.
-
-    Each character may appear literally, percent-encoded (also repeatedly),
-    as a JSON, JavaScript or Python escape, or as an HTML character reference,
-    independently of its neighbours.
-    """
-    parts = []
-    for char in token:
-        code = ord(char)
-        forms = [
-            re.escape(char),
-            f"%(?:25)*{code:02x}",
-            rf"\\u{code:04x}",
-            rf"\\x{code:02x}",
-            f"&#0*{code};",
-            f"&#x0*{code:x};",
-        ]
-        # A backslash before a letter or digit never stands for it ("\t" is a
-        # tab), and is often a path separator that must stay.
-        if not char.isalnum():
-            forms.append(rf"\\{re.escape(char)}")
-        # HTML5 names too: PHP's htmlentities writes "/" as &sol;, "=" as &equals;.
-        forms.extend(
-            f"&{name}"
-            for name, value in html5.items()
-            if value == char and name.endswith(";")
-        )
-        parts.append(f"(?:{'|'.join(forms)})")
-    return re.compile("".join(parts), re.IGNORECASE)
-
-
 class MediaScribeClient:
     """Talk to one MediaScribe server."""
 
@@ -352,10 +316,12 @@ class MediaScribeClient:
         """Prepare a client on a session that the caller owns."""
         self._session = session
         self._base = URL(normalize_url(url))
-        self._token_pattern = token_pattern(token)
+        self._token = token
         self._url = self._base.with_path(self._base.path.rstrip("/") + STATUS_PATH)
         self._headers = {
             "Accept": "application/json",
+            # A status is small; an answer compressed anyway is refused, so no
+            # compression bomb is ever inflated.
             "Accept-Encoding": "identity",
             "Authorization": f"Bearer {token}",
         }
@@ -369,10 +335,6 @@ class MediaScribeClient:
     def url(self) -> str:
         """Return the normalized base URL."""
         return str(self._base)
-
-    def scrub(self, text: str) -> str:
-        """Return text with the token removed in every form it could take."""
-        return self._token_pattern.sub("***", text)
 
     async def get_status(self) -> Status:
         """Read the current status."""
@@ -396,18 +358,7 @@ class MediaScribeClient:
     async def _request(
         self, method: str, payload: dict[str, str] | None = None
     ) -> Status | None:
-        """Send one request; every error it raises has the token scrubbed."""
-        try:
-            return await self._exchange(method, payload)
-        except MediaScribeError as err:
-            err.args = tuple(self.scrub(str(arg)) for arg in err.args)
-            if isinstance(err, MediaScribeResponseError):
-                err.excerpt = _excerpt(self.scrub(err.excerpt))
-            raise
-
-    async def _exchange(
-        self, method: str, payload: dict[str, str] | None
-    ) -> Status | None:
+        """Send one request and map every failure to a MediaScribeError."""
         try:
             async with asyncio.timeout(self.request_timeout):
                 async with self._session.request(
@@ -433,82 +384,54 @@ class MediaScribeClient:
                 f"The host name of {self._base} does not resolve: {err.os_error}"
             ) from None
         except (aiohttp.ClientError, OSError) as err:
+            # aiohttp's own text may quote what the server sent: only the
+            # operating system's words go with the kind of failure.
+            reason = err.strerror if isinstance(err, OSError) else None
             raise MediaScribeConnectionError(
-                f"Cannot reach {self._base}: {type(err).__name__}: {err}"
+                f"Cannot reach {self._base}: {type(err).__name__}"
+                + (f" ({reason})" if reason else "")
             ) from None
-        return _parse(response, body, self.scrub, expect_status=method == "GET")
+        return _parse(response, body, self._token, expect_status=method == "GET")
 
 
 async def _read_bounded(response: aiohttp.ClientResponse) -> str:
-    """Read and inflate the body, refusing one larger than a status could be."""
+    """Read and decode the body, refusing one larger than a status could be."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise _too_large(response.status)
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    encodings = response.headers.get("Content-Encoding", "identity").lower()
-    for encoding in reversed([e.strip() for e in encodings.split(",")]):
-        # An empty answer (a 204) has nothing to inflate, whatever it claims.
-        if encoding in ("identity", "") or not body:
-            continue
-        if (factory := _DECOMPRESSORS.get(encoding)) is None:
             raise MediaScribeResponseError(
-                f"The server compressed its answer with '{encoding}', which this "
-                "client does not decode",
+                f"The server sent more than {MAX_BODY_BYTES // 1024} KiB; "
+                "that is not a status document",
                 status=response.status,
             )
-        inflater = factory()
-        try:
-            body = inflater.decompress(body, MAX_BODY_BYTES + 1)
-        except zlib.error:
-            raise _corrupt(encoding, response.status) from None
-        if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
-            raise _too_large(response.status)
-        # A stream cut short inflates without complaint to what it has so far.
-        if not inflater.eof:
-            raise _corrupt(encoding, response.status)
-    return body.decode(errors="replace")
-
-
-def _corrupt(encoding: str, status: int) -> MediaScribeResponseError:
-    return MediaScribeResponseError(
-        f"The server's {encoding} answer is corrupt", status=status
-    )
-
-
-def _too_large(status: int) -> MediaScribeResponseError:
-    return MediaScribeResponseError(
-        f"The server sent more than {MAX_BODY_BYTES // 1024} KiB; "
-        "that is not a status document",
-        status=status,
-    )
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    # An empty answer (a 204) has nothing to decode, whatever it claims.
+    if body and encoding not in ("identity", ""):
+        raise MediaScribeResponseError(
+            "The server compressed its answer although it was asked not to",
+            status=response.status,
+        )
+    charset = response.charset
+    try:
+        text = body.decode(charset or json.detect_encoding(body), errors="replace")
+    except (LookupError, UnicodeError):
+        # An unknown declared charset: JSON's own detection is the best guess.
+        text = body.decode(json.detect_encoding(body), errors="replace")
+    return text.removeprefix("\ufeff")
 
 
 def _parse(
-    response: aiohttp.ClientResponse,
-    body: str,
-    scrub: Callable[[str], str],
-    *,
-    expect_status: bool,
+    response: aiohttp.ClientResponse, body: str, token: str, *, expect_status: bool
 ) -> Status | None:
-    """Map an HTTP response to a status, None, or the matching error.
-
-    Errors carry the raw body; the caller scrubs the token from them.
-    """
+    """Map an HTTP response to a status, None, or the matching error."""
     status = response.status
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         raise MediaScribeAuthenticationError(
             f"The server rejected the API token (HTTP {status})"
-        )
-    if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST:
-        location = response.headers.get("Location", "nowhere")
-        raise MediaScribeResponseError(
-            f"The server redirected (HTTP {status}) to {location}",
-            status=status,
-            excerpt=body,
         )
     if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
         kind: type[MediaScribeResponseError] = MediaScribeResponseError
@@ -517,22 +440,20 @@ def _parse(
         elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             kind = MediaScribeServerError
         raise kind(
-            f"The server answered HTTP {status}{_error_detail(body)}",
+            f"The server answered HTTP {status} {_phrase(status)}".rstrip(),
             status=status,
-            excerpt=body,
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
     if not body.strip():
         return None
     try:
-        # Scrubbed once decoded, so that no JSON escape hides the token and no
-        # replacement breaks the JSON: an echoed token must not reach a state
-        # (site or preset name, path) either.
+        # The token is replaced in every decoded string, so that a server that
+        # echoes it into a name or path cannot get it shown in a state.
         data = json.loads(
             body,
             parse_constant=_refuse_constant,
             object_hook=lambda obj: {
-                key: scrub(value) if isinstance(value, str) else value
+                key: value.replace(token, "***") if isinstance(value, str) else value
                 for key, value in obj.items()
             },
         )
@@ -542,14 +463,21 @@ def _parse(
             return None
         return Status.from_dict(data)
     except MediaScribeResponseError as err:
-        err.status, err.excerpt = status, body
+        err.status = status
         raise
     except (ValueError, TypeError, RecursionError) as err:
         raise MediaScribeResponseError(
             f"The server's answer is not a status document ({type(err).__name__})",
             status=status,
-            excerpt=body,
         ) from None
+
+
+def _phrase(status: int) -> str:
+    """Return the standard reason phrase of a status code (not the server's)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _refuse_constant(name: str) -> None:
@@ -566,19 +494,8 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         try:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
     if math.isnan(seconds):
         return None
     return min(max(seconds, 1.0), MAX_RETRY_AFTER)
-
-
-def _error_detail(text: str) -> str:
-    """Return the server's own error message, when it sent one as JSON."""
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return ""
-    if isinstance(data, dict) and isinstance(message := data.get("error"), str):
-        return f": {_excerpt(message)}"
-    return ""

@@ -1,9 +1,8 @@
-"""Binary sensors of a MediaScribe server: the video signal and recording health."""
+"""The no-signal binary sensor of a MediaScribe server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -14,39 +13,18 @@ from homeassistant.components.binary_sensor import (
 from .entity import MediaScribeEntity
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import MediaScribeConfigEntry
-    from .data import MediaScribeData
 
 # Read-only: the coordinator does all I/O.
 PARALLEL_UPDATES = 0
 
-
-@dataclass(frozen=True, kw_only=True)
-class MediaScribeBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """Describes a problem sensor read from the coordinator's data."""
-
-    device_class: BinarySensorDeviceClass = BinarySensorDeviceClass.PROBLEM
-    is_on_fn: Callable[[MediaScribeData], bool]
-    attributes_fn: Callable[[MediaScribeData], dict[str, Any] | None] = lambda _: None
-
-
-BINARY_SENSORS = (
-    MediaScribeBinarySensorEntityDescription(
-        key="no_signal",
-        translation_key="no_signal",
-        is_on_fn=lambda data: data.status.has_no_signal,
-    ),
-    MediaScribeBinarySensorEntityDescription(
-        key="recording_problem",
-        translation_key="recording_problem",
-        is_on_fn=lambda data: data.problem is not None,
-        attributes_fn=lambda data: {"reason": data.problem},
-    ),
+NO_SIGNAL = BinarySensorEntityDescription(
+    key="no_signal",
+    translation_key="no_signal",
+    device_class=BinarySensorDeviceClass.PROBLEM,
 )
 
 
@@ -55,24 +33,14 @@ async def async_setup_entry(
     entry: MediaScribeConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the signal and recording-problem sensors."""
-    async_add_entities(
-        MediaScribeBinarySensor(entry.runtime_data, description)
-        for description in BINARY_SENSORS
-    )
+    """Add the video signal sensor."""
+    async_add_entities([MediaScribeNoSignalSensor(entry.runtime_data, NO_SIGNAL)])
 
 
-class MediaScribeBinarySensor(MediaScribeEntity, BinarySensorEntity):
-    """A problem sensor that reads one condition of the latest snapshot."""
-
-    entity_description: MediaScribeBinarySensorEntityDescription
+class MediaScribeNoSignalSensor(MediaScribeEntity, BinarySensorEntity):
+    """On while the server has no video signal, recording or not."""
 
     @property
     def is_on(self) -> bool:
-        """Return whether the problem is present."""
-        return self.entity_description.is_on_fn(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return what explains the state, if anything."""
-        return self.entity_description.attributes_fn(self.coordinator.data)
+        """Return whether the video signal is lost."""
+        return self.coordinator.data.status.has_no_signal

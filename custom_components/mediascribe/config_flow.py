@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
@@ -93,9 +92,9 @@ class MediaScribeConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[CONF_API_TOKEN] = "invalid_token"
         if errors:
             return data, None, errors
-        for other in self._async_current_entries(include_ignore=False):
-            if other is not entry and other.data.get(CONF_URL) == data[CONF_URL]:
-                raise AbortFlow("already_configured")
+        if entry is None or data[CONF_URL] != entry.data[CONF_URL]:
+            # The API has no serial number: one entry per server address.
+            self._async_abort_entries_match({CONF_URL: data[CONF_URL]})
         client = MediaScribeClient(
             async_get_clientsession(self.hass, verify_ssl=data[CONF_VERIFY_SSL]),
             data[CONF_URL],

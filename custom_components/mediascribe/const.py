@@ -20,6 +20,3 @@ VERIFY_WINDOW: Final = 3.0
 # A recording whose position has not advanced for this long (the third poll
 # at the 5-second interval) is stalled; a healthy one advances every second.
 STALL_AFTER: Final = timedelta(seconds=12.5)
-# Polls and whole-second positions jitter the estimated start by about a
-# second; a larger jump means the server's clock or counter really moved.
-START_TOLERANCE: Final = timedelta(seconds=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from .const import (
     VERIFY_INTERVAL,
     VERIFY_WINDOW,
 )
-from .data import MediaScribeData, build_data, file_name
+from .data import CommandFailure, MediaScribeData, build_data, file_name
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -68,29 +69,33 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         )
         # Commands take turns with each other; polls never wait for them.
         self._command_lock = asyncio.Lock()
-        # Counts commands, so a poll can tell that one ran while it was reading.
-        self._commands = 0
+        # Counts finished commands: a status read that began before the last
+        # one finished is older than what that command confirmed.
+        self._commands_done = 0
         self._poll_failures = 0
 
     async def _async_update_data(self) -> MediaScribeData:
         """Read the status; one dropped connection is retried before it shows."""
-        commands = self._commands
+        done = self._commands_done
         try:
             status = await self.client.get_status()
+            while done != self._commands_done and not self._command_lock.locked():
+                # A command finished during the read: read what it left.
+                done = self._commands_done
+                status = await self.client.get_status()
         except MediaScribeAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
         except MediaScribeError as err:
-            if self.data is not None and self._outdated(commands):
+            if self.last_update_success and (
+                done != self._commands_done or self._command_lock.locked()
+            ):
+                # A command answered since this read began, or is under way
+                # and will publish what it finds: this failure is old news.
                 return self.data
             self._poll_failures += 1
-            if (
-                self.data is not None
-                and self.last_update_success
-                and self._poll_failures == 1
-                and isinstance(err, MediaScribeConnectionError)
-            ):
+            if self._poll_failures == 1 and self._retry_soon(err):
                 LOGGER.debug("Status request failed, asking again soon: %s", err)
                 self.update_interval = RETRY_DELAY
                 return self.data
@@ -101,17 +106,31 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
                 translation_placeholders={"error": str(err)},
                 retry_after=_retry_after(err),
             ) from err
-        if self.data is not None and self._outdated(commands):
-            # A command ran meanwhile and published what the server confirmed.
+        if self._command_lock.locked():
+            # The command publishes what the server confirms once it is done.
             return self.data
         return self._next_data(status)
 
-    def _outdated(self, commands: int) -> bool:
-        """Return whether a command started since a poll began or still runs."""
-        return commands != self._commands or self._command_lock.locked()
+    def _retry_soon(self, err: MediaScribeError) -> bool:
+        """Return whether a failed poll may be asked again before it shows.
+
+        Only a dropped connection while all was well, and only while Home
+        Assistant polls: a server that does not answer shows within one
+        timeout, and with polling turned off no one would ask again.
+        """
+        return (
+            self.data is not None
+            and self.last_update_success
+            and type(err) is MediaScribeConnectionError
+            and not self.config_entry.pref_disable_polling
+        )
 
     def _next_data(
-        self, status: Status, *, stop_requested: bool = False
+        self,
+        status: Status,
+        *,
+        command: str | None = None,
+        failure: CommandFailure | None = None,
     ) -> MediaScribeData:
         """Build the next snapshot from a status the server just sent."""
         self._poll_failures = 0
@@ -119,7 +138,7 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         if self.data is not None and self.data.status.site_name != status.site_name:
             self._async_rename_device(status.site_name)
         return build_data(
-            status, self.data, dt_util.utcnow(), stop_requested=stop_requested
+            status, self.data, dt_util.utcnow(), command=command, failure=failure
         )
 
     def _async_rename_device(self, site_name: str) -> None:
@@ -133,98 +152,119 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
     async def async_start(self) -> None:
         """Start recording and confirm that the server records."""
         await self._async_command(
-            self.client.start, lambda status: status.recording is not None, "start"
+            "start", self.client.start, lambda status: status.recording is not None
         )
 
     async def async_stop(self) -> None:
         """Stop recording and confirm that the server stopped."""
         await self._async_command(
-            self.client.stop, lambda status: status.recording is None, "stop"
+            "stop", self.client.stop, lambda status: status.recording is None
         )
 
     async def async_select_preset(self, option: str) -> None:
         """Switch to the preset behind an option and confirm it is active."""
         preset_id = self.data.options[option]
         await self._async_command(
+            "preset",
             partial(self.client.set_active_preset, preset_id),
             lambda status: status.active_preset_id == preset_id,
-            "preset",
             {"option": option},
         )
 
     async def _async_command(
         self,
+        name: str,
         send: Callable[[], Awaitable[Status | None]],
         confirmed: Callable[[Status], bool],
-        name: str,
         placeholders: dict[str, str] | None = None,
     ) -> None:
         """Send a command, read back until the server shows its effect, publish.
 
         Raises a translated HomeAssistantError unless the server confirms the
-        command within VERIFY_WINDOW; the entities show what it reports.
+        command within VERIFY_WINDOW of its answer; the entities show what it
+        reports, and a failure is recorded for the Recording event entity.
         """
         async with self._command_lock:
-            self._commands += 1
             try:
                 status = await self._async_send_and_read_back(send, confirmed)
             except MediaScribeError as err:
-                raise await self._async_command_error(err) from err
+                raise await self._async_command_error(name, err) from err
+            finally:
+                self._commands_done += 1
+            failure = (
+                None if confirmed(status) else CommandFailure(name, "not_confirmed")
+            )
             self.async_set_updated_data(
-                self._next_data(status, stop_requested=name == "stop")
+                self._next_data(status, command=name, failure=failure)
             )
-        if not confirmed(status):
-            recording = status.recording
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=f"{name}_not_confirmed",
-                translation_placeholders={
-                    "seconds": f"{VERIFY_WINDOW:g}",
-                    "file": file_name(recording.path) if recording else "",
-                    "preset": self.data.active_option or "",
-                    **(placeholders or {}),
-                },
-            )
+        if failure is None:
+            return
+        active = self.data.active_option
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=f"{name}_not_confirmed"
+            if active is not None or name != "preset"
+            else "preset_not_confirmed_unlisted",
+            translation_placeholders={
+                "seconds": f"{VERIFY_WINDOW:g}",
+                "file": file_name(status.recording.path) if status.recording else "",
+                "preset": active or "",
+                **(placeholders or {}),
+            },
+        )
 
     async def _async_send_and_read_back(
         self,
         send: Callable[[], Awaitable[Status | None]],
         confirmed: Callable[[Status], bool],
     ) -> Status:
-        """Return the first status that confirms the command, or the last one read."""
+        """Return the first status that confirms the command, or the last one read.
+
+        The server gets VERIFY_WINDOW from its answer to show the effect; a read
+        still under way then is abandoned. The worst case is two request
+        timeouts (the command and a first read) plus the window.
+        """
         status = await send()
         if status is None:
             status = await self.client.get_status()
-        for _ in range(round(VERIFY_WINDOW / VERIFY_INTERVAL)):
-            if confirmed(status):
-                break
-            await asyncio.sleep(VERIFY_INTERVAL)
-            status = await self.client.get_status()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(VERIFY_WINDOW):
+                while not confirmed(status):
+                    await asyncio.sleep(VERIFY_INTERVAL)
+                    status = await self.client.get_status()
         return status
 
-    async def _async_command_error(self, err: MediaScribeError) -> HomeAssistantError:
-        """Return the error to raise for a failed command, after showing the truth."""
+    async def _async_command_error(
+        self, name: str, err: MediaScribeError
+    ) -> HomeAssistantError:
+        """Record a failed command and show the truth; return the error to raise."""
+        key = _error_key(err, command=True)
         if isinstance(err, MediaScribeAuthenticationError):
             self.config_entry.async_start_reauth(self.hass)
-            return HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            )
-        if isinstance(err, MediaScribeConnectionError):
-            # The command may or may not have reached the server: show the
-            # entities unavailable until a poll tells the truth.
-            self.async_set_update_error(err)
-        elif not isinstance(err, MediaScribeBusyError):
+            key = "invalid_auth"
+        status = self.data.status
+        # A lost connection leaves unknown whether the command reached the server.
+        unknown: MediaScribeError | None = (
+            err if isinstance(err, MediaScribeConnectionError) else None
+        )
+        if isinstance(err, MediaScribeResponseError) and not isinstance(
+            err, MediaScribeBusyError
+        ):
             # Refused, or answered with something unreadable: the server may
             # still have acted, so show what it now reports.
             try:
-                self.async_set_updated_data(
-                    self._next_data(await self.client.get_status())
-                )
+                status = await self.client.get_status()
             except MediaScribeError as read_err:
-                self.async_set_update_error(read_err)
+                unknown = read_err
+        self.async_set_updated_data(
+            self._next_data(status, failure=CommandFailure(name, key))
+        )
+        if unknown is not None:
+            # Unavailable until a poll tells the truth.
+            self.async_set_update_error(unknown)
         return HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key=_error_key(err, command=True),
+            translation_key=key,
             translation_placeholders={"error": str(err)},
         )
 

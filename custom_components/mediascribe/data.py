@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import MAX_LENGTH_STATE_STATE
 
-from .const import STALL_AFTER, START_TOLERANCE
+from .const import STALL_AFTER
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterator
 
     from .api import Preset, Recording, Status
 
@@ -25,10 +25,28 @@ STALLED = "stalled"
 RESUMED = "resumed"
 SIGNAL_LOST = "signal_lost"
 SIGNAL_RESTORED = "signal_restored"
-EVENT_TYPES = [STARTED, STOPPED, STALLED, RESUMED, SIGNAL_LOST, SIGNAL_RESTORED]
-# Shortest id prefix that tells presets of the same name apart.
-MIN_ID_PREFIX = 8
-MAX_ID_PREFIX = 32
+START_FAILED = "start_failed"
+STOP_FAILED = "stop_failed"
+PRESET_FAILED = "preset_failed"
+EVENT_TYPES = [
+    STARTED,
+    STOPPED,
+    STALLED,
+    RESUMED,
+    SIGNAL_LOST,
+    SIGNAL_RESTORED,
+    START_FAILED,
+    STOP_FAILED,
+    PRESET_FAILED,
+]
+# States of the Recording state sensor, the worst trouble first.
+STALLED_STATE = "stalled"
+NO_SIGNAL_STATE = "no_signal"
+RECORDING_STATE = "recording"
+STOPPED_STATE = "stopped"
+RECORDING_STATES = [RECORDING_STATE, STOPPED_STATE, STALLED_STATE, NO_SIGNAL_STATE]
+# How much of a preset id a label shows to tell presets of one name apart.
+MAX_ID_SUFFIX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +58,21 @@ class RecordingEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandFailure:
+    """A start, stop or preset change the server did not carry out, and why."""
+
+    command: str
+    # A translation key of the integration's exceptions, such as cannot_connect.
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class MediaScribeData:
-    """A status and what Home Assistant derives from it and its predecessor."""
+    """A status and what Home Assistant derives from it and its predecessor.
+
+    Snapshots that differ only in the recording's position (or in when it
+    last advanced) compare equal, so the coordinator writes no entity for them.
+    """
 
     status: Status
     # Option label -> preset id, in the server's order.
@@ -49,18 +80,24 @@ class MediaScribeData:
     active_option: str | None
     recording_started: datetime | None
     # When the recording's position was last seen to change.
-    advanced_at: datetime | None
+    advanced_at: datetime | None = field(compare=False)
     stalled: bool
-    events: tuple[RecordingEvent, ...] = field(default=())
+    # The recording before this one (its final position), while none runs.
+    last_recording: Recording | None = None
+    # The last command the server did not carry out, until one succeeds.
+    failure: CommandFailure | None = None
+    # Every event comes with a change of a compared field, or through a
+    # command, which always publishes.
+    events: tuple[RecordingEvent, ...] = field(default=(), compare=False)
 
     @property
-    def problem(self) -> str | None:
-        """Return why the recording is in trouble, if it is."""
+    def recording_state(self) -> str:
+        """Return what the recording is doing, the worst trouble first."""
         if self.status.recording is None:
-            return None
+            return STOPPED_STATE
         if self.stalled:
-            return "stalled"
-        return "no_signal" if self.status.has_no_signal else None
+            return STALLED_STATE
+        return NO_SIGNAL_STATE if self.status.has_no_signal else RECORDING_STATE
 
 
 def build_data(
@@ -68,29 +105,42 @@ def build_data(
     previous: MediaScribeData | None,
     now: datetime,
     *,
-    stop_requested: bool = False,
+    command: str | None = None,
+    failure: CommandFailure | None = None,
 ) -> MediaScribeData:
-    """Derive the next snapshot; `previous` is None after a (re)start."""
-    options = preset_options(status.presets)
+    """Derive the next snapshot; `previous` is None after a (re)start.
+
+    `command` names a command this status confirms, `failure` one it did not.
+    """
     recording = status.recording
     before = previous.status.recording if previous else None
-    same = (
-        recording is not None and before is not None and before.path == recording.path
-    )
     started: datetime | None = None
     advanced_at: datetime | None = None
     stalled = False
     if recording is not None:
-        estimate = (now - timedelta(seconds=recording.position)).replace(microsecond=0)
-        started = estimate
-        advanced_at = now
-        if same and previous is not None and before is not None:
-            kept = previous.recording_started
-            if kept is not None and abs(estimate - kept) <= START_TOLERANCE:
-                started = kept
-            if before.position == recording.position:
-                advanced_at = previous.advanced_at or now
-                stalled = now - advanced_at >= STALL_AFTER
+        if previous is not None and before is not None and before == recording:
+            # The same recording: its start never moves, even while it stalls.
+            started = previous.recording_started
+            advanced_at = (
+                now
+                if before.position != recording.position
+                else previous.advanced_at or now
+            )
+            stalled = now - advanced_at >= STALL_AFTER
+        else:
+            started = (now - timedelta(seconds=recording.position)).replace(
+                microsecond=0
+            )
+            advanced_at = now
+    options = (
+        previous.options
+        if previous is not None and previous.status.presets == status.presets
+        else preset_options(status.presets)
+    )
+    kept = previous.failure if previous is not None and command is None else None
+    if kept is not None and (before is None) != (recording is None):
+        # The recording started or stopped after all.
+        kept = None
     data = MediaScribeData(
         status=status,
         options=options,
@@ -100,32 +150,39 @@ def build_data(
         recording_started=started,
         advanced_at=advanced_at,
         stalled=stalled,
+        last_recording=None
+        if recording is not None
+        else before or (previous.last_recording if previous else None),
+        failure=failure or kept,
     )
     if previous is None:
         return data
-    return replace(
-        data, events=tuple(_events(previous, data, stop_requested=stop_requested))
-    )
+    events = list(_events(previous, data, stopped_by_us=command == "stop"))
+    if failure is not None:
+        events.append(
+            RecordingEvent(f"{failure.command}_failed", {"reason": failure.reason})
+        )
+    return replace(data, events=tuple(events))
 
 
 def _events(
-    previous: MediaScribeData, data: MediaScribeData, *, stop_requested: bool
-) -> Iterable[RecordingEvent]:
+    previous: MediaScribeData, data: MediaScribeData, *, stopped_by_us: bool
+) -> Iterator[RecordingEvent]:
     """Yield what changed for the recording from one snapshot to the next."""
     before, now = previous.status.recording, data.status.recording
-    if before is not None and (now is None or now.path != before.path):
+    if before is not None and before != now:
         yield RecordingEvent(
             STOPPED,
             {
                 **recording_attributes(before),
                 "duration": before.position,
-                "source": "home_assistant" if stop_requested else "server",
+                "source": "home_assistant" if stopped_by_us else "server",
             },
         )
     if now is None:
         return
     attributes = recording_attributes(now)
-    if before is None or now.path != before.path:
+    if before != now:
         yield RecordingEvent(STARTED, {**attributes, "preset": data.active_option})
         return
     if data.stalled != previous.stalled:
@@ -141,8 +198,8 @@ def recording_attributes(recording: Recording) -> dict[str, Any]:
 
 
 def file_name(path: str) -> str:
-    """Return the last part of a Windows or POSIX path."""
-    return PureWindowsPath(path).name or path
+    """Return the last part of a Windows or POSIX path, shortened to fit a state."""
+    return fit(PureWindowsPath(path).name or path)
 
 
 def fit(text: str, suffix: str = "") -> str:
@@ -157,35 +214,26 @@ def fit(text: str, suffix: str = "") -> str:
 def preset_options(presets: tuple[Preset, ...]) -> dict[str, str]:
     """Map a unique label that fits a state to each preset id, in the server's order.
 
-    A label depends on the set of presets, never on their order: a name shared
-    by several presets gets the shortest id prefix (at least 8 characters) that
-    tells them apart, and labels that still collide get a digest of the id.
+    A label is the preset's name; a name shared by several presets gets the
+    preset's id added, and a label that still collides (ids cut short, or a
+    name that reads like another preset's label) a digest of the id. Labels
+    depend on the set of presets, never on their order.
     """
-    by_id: dict[str, str] = {}
+    names: dict[str, str] = {}
     for preset in presets:
         name = preset.name.strip() or preset.id
-        by_id[preset.id] = min(name, by_id.get(preset.id, name))
-    bases = {id_: fit(name) for id_, name in by_id.items()}
-    groups: dict[str, list[str]] = {}
-    for id_, base in bases.items():
-        groups.setdefault(base, []).append(id_)
-    labels: dict[str, str] = {}
-    for base, ids in groups.items():
-        if len(ids) == 1:
-            labels[ids[0]] = base
-            continue
-        length = MIN_ID_PREFIX
-        while length <= MAX_ID_PREFIX and len({i[:length] for i in ids}) < len(ids):
-            length += 1
-        for id_ in ids:
-            suffix = id_[:length] if length <= MAX_ID_PREFIX else _digest(id_)
-            labels[id_] = fit(by_id[id_], suffix)
-    # A name may read like another preset's label with its id prefix.
+        # A repeated id keeps one name, whichever comes first.
+        names[preset.id] = min(name, names.get(preset.id, name))
+    shared = Counter(fit(name) for name in names.values())
+    labels = {
+        id_: fit(name) if shared[fit(name)] == 1 else fit(name, id_[:MAX_ID_SUFFIX])
+        for id_, name in names.items()
+    }
     taken = Counter(labels.values())
-    for id_, label in labels.items():
-        if taken[label] > 1:
-            labels[id_] = fit(by_id[id_], _digest(id_))
-    return {labels[id_]: id_ for id_ in by_id}
+    return {
+        label if taken[label] == 1 else fit(names[id_], _digest(id_)): id_
+        for id_, label in labels.items()
+    }
 
 
 def _digest(preset_id: str) -> str:

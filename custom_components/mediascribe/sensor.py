@@ -1,4 +1,4 @@
-"""Sensors for what a MediaScribe recording exposes."""
+"""Sensors for what a MediaScribe recording is doing and exposes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
 )
 
-from .data import file_name, fit
+from .data import RECORDING_STATES, file_name
 from .entity import MediaScribeEntity
 
 if TYPE_CHECKING:
@@ -36,7 +36,33 @@ class MediaScribeSensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[MediaScribeData], dict[str, Any] | None] = lambda _: None
 
 
+def _failure(data: MediaScribeData) -> dict[str, Any]:
+    """Return the last command the server did not carry out, until one succeeds."""
+    failure = data.failure
+    return {
+        "failed_command": failure and failure.command,
+        "failure_reason": failure and failure.reason,
+    }
+
+
+def _file(data: MediaScribeData) -> dict[str, Any] | None:
+    """Return the path of the recording, or of the last one and how long it ran."""
+    if (recording := data.status.recording) is not None:
+        return {"path": recording.path}
+    if (last := data.last_recording) is not None:
+        return {"path": last.path, "duration": last.position}
+    return None
+
+
 SENSORS = (
+    MediaScribeSensorEntityDescription(
+        key="recording_state",
+        translation_key="recording_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=RECORDING_STATES,
+        value_fn=lambda data: data.recording_state,
+        attributes_fn=_failure,
+    ),
     MediaScribeSensorEntityDescription(
         key="recording_started",
         translation_key="recording_started",
@@ -47,11 +73,11 @@ SENSORS = (
         key="recording_file",
         translation_key="recording_file",
         value_fn=lambda data: (
-            fit(file_name(rec.path)) if (rec := data.status.recording) else None
+            file_name(rec.path)
+            if (rec := data.status.recording or data.last_recording)
+            else None
         ),
-        attributes_fn=lambda data: (
-            {"path": rec.path} if (rec := data.status.recording) else None
-        ),
+        attributes_fn=_file,
     ),
 )
 
@@ -68,13 +94,13 @@ async def async_setup_entry(
 
 
 class MediaScribeSensor(MediaScribeEntity, SensorEntity):
-    """A sensor that reads one value of the current recording."""
+    """A sensor that reads one value of the latest snapshot."""
 
     entity_description: MediaScribeSensorEntityDescription
 
     @property
     def native_value(self) -> datetime | str | None:
-        """Return the value, or None while nothing is recorded."""
+        """Return the value, or None while there is none."""
         return self.entity_description.value_fn(self.coordinator.data)
 
     @property
