@@ -1,10 +1,12 @@
 """scripts/bench: measure, then write docs/PERFORMANCE.md and its plot.
 
-One run starts the simulators (one process, one site per port) and one Home
-Assistant with both setups side by side -- this integration through its
-config flow, docs/rest-alternative.yaml as a package -- and measures command
-to confirmed state, detection of a change on the server, requests, CPU and
-memory against the number of entries, and setup time.
+One run starts the simulators (one process, one site per port) and two Home
+Assistants side by side, both with docs/rest-alternative.yaml as a package:
+the measured one, which also gets this integration's entries through its
+config flow, and an idle one, which gets none; its CPU time is the baseline.
+It measures command to confirmed state, detection of a change on the server,
+requests, CPU and a profile of the polls, memory against the number of
+entries, and setup time.
 """
 
 from __future__ import annotations
@@ -28,19 +30,17 @@ import aiohttp
 import yaml
 
 from simulator import STATUS_PATH
+from tools.bench.cpu import BenchError
 from tools.bench.hass_socket import HassSocket
 from tools.bench.measure import (
     FULL,
-    INTEGRATION_INTERVAL,
+    IDLE_PEER_SIM,
     INTEGRATION_SIM,
-    PEER_DEFAULT_INTERVAL,
     PEER_SIM,
     QUICK,
-    SETUP_INTEGRATION,
-    SETUP_PEER,
     TOKEN,
     Bench,
-    BenchError,
+    Hass,
     Profile,
     Results,
     simulators,
@@ -72,8 +72,7 @@ class BenchDemo(Demo):
         )
         self.peer_url = peer_url
         self.profile = profile
-        self.memory_file = state_dir / "tracemalloc.json"
-        self.hass_env[MEMORY_FILE_VARIABLE] = str(self.memory_file)
+        self.hass_env[MEMORY_FILE_VARIABLE] = str(state_dir / "tracemalloc.json")
 
     def write_config(self) -> None:
         """Add the RESTful configuration to the demo's (it has none of its keys)."""
@@ -115,48 +114,48 @@ def machine() -> dict[str, Any]:
 
 async def run(profile: Profile, state_dir: Path) -> Results:
     """Start everything, measure, and stop everything again."""
-    results = Results(
-        machine=machine(),
-        profile=asdict(profile),
-        intervals={
-            SETUP_INTEGRATION: INTEGRATION_INTERVAL,
-            SETUP_PEER: profile.peer_scan_interval or PEER_DEFAULT_INTERVAL,
-        },
-    )
+    results = Results(machine=machine(), profile=asdict(profile))
     # In this process: the bench reads their request logs and changes their
     # state directly, and they serve while Home Assistant starts.
-    sims = simulators(max(profile.cost_counts) + 1)
-    demo: BenchDemo | None = None
+    sims = simulators(max(profile.cost_counts) + 2)  # and the RESTful setups'
+    demos: list[BenchDemo] = []
     try:
         for sim in sims:
             await sim.start()
-        demo = BenchDemo(
-            state_dir, sims[INTEGRATION_SIM].url, sims[PEER_SIM].url, profile
+        demos += (
+            BenchDemo(state_dir / name, sims[INTEGRATION_SIM].url, sims[i].url, profile)
+            for name, i in (("measured", PEER_SIM), ("idle", IDLE_PEER_SIM))
         )
-        say(f"starting Home Assistant; its log: {demo.hass_log}")
-        await asyncio.to_thread(demo.start_hass)
-        if demo.hass is None:
-            raise BenchError("Home Assistant is not running")
-        session, _ = await asyncio.to_thread(onboard, demo.url, demo.credentials)
+        say(f"starting two Home Assistants; their logs: {state_dir}/*/hass.out")
+        await asyncio.gather(*(asyncio.to_thread(d.start_hass) for d in demos))
+        sessions = [
+            (await asyncio.to_thread(onboard, d.url, d.credentials))[0] for d in demos
+        ]
         say("measuring")
         async with aiohttp.ClientSession() as http:
-            socket = HassSocket(http, demo.url, session.access_token)
-            await socket.connect()
+            hasses = []
+            for demo, session in zip(demos, sessions, strict=True):
+                if demo.hass is None:
+                    raise BenchError("Home Assistant is not running")
+                socket = HassSocket(http, demo.url, session.access_token)
+                hasses.append(Hass(demo.hass.pid, demo.state_dir, socket))
             try:
+                for hass in hasses:
+                    await hass.socket.connect()
                 await Bench(
                     profile,
-                    socket=socket,
+                    measured=hasses[0],
+                    idle=hasses[1],
                     sims=sims,
-                    session=session,
-                    hass_pid=demo.hass.pid,
-                    memory_file=demo.memory_file,
+                    session=sessions[0],
                     results=results,
                 ).run()
             finally:
-                await socket.close()
+                for hass in hasses:
+                    await hass.socket.close()
     finally:
         # Home Assistant and its tokens go with the state directory.
-        if demo is not None:
+        for demo in demos:
             await asyncio.to_thread(demo.stop)
         for sim in sims:
             await sim.stop()

@@ -1,16 +1,15 @@
 """Home Assistant's websocket API as the bench uses it: actions and states.
 
-Every state change arrives with the time Home Assistant wrote it, so "the
-entity shows the server's state" is timed by Home Assistant's own clock, not
-by when this process happened to read it.
+Every state is stamped with the time it arrived here, so "the entity shows
+the server's state" is timed as a websocket client sees it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
 import itertools
+import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -24,31 +23,23 @@ class SocketError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class StateChange:
-    """One state written to Home Assistant's state machine."""
+class State:
+    """One state of an entity as this client learned it."""
 
-    entity_id: str
     state: str | None
     """None when the entity was removed."""
     attributes: Mapping[str, Any]
-    fired: float
-    """Home Assistant's time.time() when it wrote the state."""
+    received: float
+    """time.monotonic() when it arrived."""
 
     @classmethod
-    def of(
-        cls, entity_id: str, state: Mapping[str, Any] | None, written: str
-    ) -> StateChange:
-        """Build a change from a state object of the API (None: removed)."""
+    def of(cls, state: Mapping[str, Any] | None) -> State:
+        """Stamp a state object of the API (None: removed) with the time now."""
         state = state or {}
-        return cls(
-            entity_id,
-            state.get("state"),
-            state.get("attributes", {}),
-            datetime.fromisoformat(written).timestamp(),
-        )
+        return cls(state.get("state"), state.get("attributes", {}), time.monotonic())
 
 
-type Predicate = Callable[[StateChange], bool]
+type Predicate = Callable[[State], bool]
 
 
 class HassSocket:
@@ -61,10 +52,10 @@ class HassSocket:
         self._token = token
         self._ids = itertools.count(1)
         self._results: dict[int, asyncio.Future[Any]] = {}
-        self._waiters: list[tuple[str, Predicate, asyncio.Future[StateChange]]] = []
+        self._waiters: list[tuple[str, Predicate, asyncio.Future[State]]] = []
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
-        self.states: dict[str, StateChange] = {}
+        self.states: dict[str, State] = {}
 
     async def connect(self) -> None:
         """Authenticate, subscribe to changes and load the current states."""
@@ -78,10 +69,7 @@ class HassSocket:
         await self.send({"type": "subscribe_events", "event_type": "state_changed"})
         for state in await self.send({"type": "get_states"}):
             # A change that arrived meanwhile is newer than this list.
-            self.states.setdefault(
-                state["entity_id"],
-                StateChange.of(state["entity_id"], state, state["last_updated"]),
-            )
+            self.states.setdefault(state["entity_id"], State.of(state))
 
     async def close(self) -> None:
         """Close the connection."""
@@ -100,33 +88,19 @@ class HassSocket:
         await self._ws.send_json({**message, "id": message_id})
         return await future
 
-    async def call_service(
-        self, action: str, entity_id: str, data: Mapping[str, Any]
-    ) -> None:
-        """Run an action on one entity; return when it has returned."""
-        domain, service = action.split(".")
-        await self.send(
-            {
-                "type": "call_service",
-                "domain": domain,
-                "service": service,
-                "target": {"entity_id": entity_id},
-                "service_data": dict(data),
-            }
-        )
-
-    def expect(
-        self, entity_id: str, predicate: Predicate
-    ) -> asyncio.Future[StateChange]:
-        """Return a future for the next change of `entity_id` that matches."""
-        future: asyncio.Future[StateChange] = asyncio.get_running_loop().create_future()
-        self._waiters.append((entity_id, predicate, future))
+    def expect(self, entity_id: str, predicate: Predicate) -> asyncio.Future[State]:
+        """Return a future for the entity's first state that matches, from now."""
+        future: asyncio.Future[State] = asyncio.get_running_loop().create_future()
+        if (state := self.states.get(entity_id)) is not None and predicate(state):
+            future.set_result(state)
+        else:
+            self._waiters.append((entity_id, predicate, future))
         return future
 
     def state(self, entity_id: str) -> str | None:
         """Return the entity's latest known state."""
-        change = self.states.get(entity_id)
-        return None if change is None else change.state
+        state = self.states.get(entity_id)
+        return None if state is None else state.state
 
     async def _read(self) -> None:
         if self._ws is None:
@@ -150,13 +124,9 @@ class HassSocket:
             else:
                 future.set_exception(SocketError(str(message["error"])))
         elif message["type"] == "event":  # only state_changed is subscribed to
-            event = message["event"]
-            data = event["data"]
-            change = StateChange.of(
-                data["entity_id"], data["new_state"], event["time_fired"]
-            )
-            self.states[change.entity_id] = change
+            data = message["event"]["data"]
+            state = self.states[data["entity_id"]] = State.of(data["new_state"])
             self._waiters = [w for w in self._waiters if not w[2].done()]
             for entity_id, predicate, future in self._waiters:
-                if entity_id == change.entity_id and predicate(change):
-                    future.set_result(change)
+                if entity_id == data["entity_id"] and predicate(state):
+                    future.set_result(state)

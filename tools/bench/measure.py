@@ -1,18 +1,15 @@
-"""What scripts/bench measures, against one running Home Assistant."""
+"""What scripts/bench measures, against two running Home Assistants."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-import contextlib
 from dataclasses import astuple, dataclass, field
 import json
 import math
 import os
-from pathlib import Path
 import random
 import signal
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -20,31 +17,32 @@ import aiohttp
 from homeassistant.util import slugify
 
 from simulator import STATUS_PATH, Fault, MediaScribeSimulator
+from tools.bench import cpu
 from tools.demo.api import Server, add_entry
 from tools.demo.demo import PRESETS
 from tools.demo.processes import REPO
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
+    from pathlib import Path
 
-    from tools.bench.hass_socket import HassSocket
+    from tools.bench.hass_socket import HassSocket, State
     from tools.demo.api import Session
 
 TOKEN = "mediascribe-bench-token"  # noqa: S105 - a local benchmark's token
 TRANSLATIONS = REPO / "custom_components" / "mediascribe" / "translations" / "en.json"
 
 # Simulator 0 serves the integration's first entry, 1 the RESTful
-# configuration, 2 and up the further entries of the cost measurement.
+# configuration, 2 the idle Home Assistant's, 3 and up the further entries.
 INTEGRATION_SIM = 0
 PEER_SIM = 1
+IDLE_PEER_SIM = 2
 
 INTEGRATION_INTERVAL = 5.0  # the integration's fixed poll interval
 PEER_DEFAULT_INTERVAL = 30.0  # rest's default scan_interval
 LATENCIES = (0.005, 0.100)
 COST_LATENCY = 0.005
 POLL_CLUSTER_GAP = 1.0
-# Successive multiples of it modulo 1 spread any number of trials evenly.
-GOLDEN = (math.sqrt(5) - 1) / 2
 EVENTS_SETTLE = 0.5
 TRIAL_TIMEOUT = 30.0
 SETUP_TIMEOUT = 60.0
@@ -52,10 +50,6 @@ MEMORY_TIMEOUT = 30.0
 
 SETUP_INTEGRATION = "integration"
 SETUP_PEER = "RESTful"
-
-
-class BenchError(Exception):
-    """The benchmark could not measure what it set out to."""
 
 
 @dataclass(frozen=True)
@@ -67,35 +61,37 @@ class Profile:
     """Each round: switch on, select, switch off, select."""
     peer_periods: int
     """Poll periods of the RESTful setup per latency; three trials each."""
-    min_detections: int
-    """Server changes the integration must see per latency, at least."""
+    detections: int
+    """Server changes per latency the integration is timed on."""
     peer_scan_interval: float | None
     """None keeps rest's default."""
     cost_counts: tuple[int, ...]
     """Memory is traced while entries go from the last but one to the last."""
     window: float
+    """Seconds of each CPU window and of the profile."""
     settle: float
+    """Seconds without a write to storage or database before a window opens."""
 
 
 FULL = Profile(
     rtt_samples=30,
     command_rounds=5,
     peer_periods=4,
-    min_detections=10,
+    detections=10,
     peer_scan_interval=None,
     cost_counts=(1, 10, 100),
     window=45.0,
-    settle=10.0,
+    settle=15.0,
 )
 QUICK = Profile(
     rtt_samples=5,
     command_rounds=1,
     peer_periods=1,
-    min_detections=1,
+    detections=1,
     peer_scan_interval=2.0,
     cost_counts=(1, 2, 5),
-    window=5.5,
-    settle=1.0,
+    window=5.0,
+    settle=2.0,
 )
 
 
@@ -106,6 +102,15 @@ class Entities:
     switch: str
     select: str
     no_signal: str
+
+
+@dataclass(frozen=True)
+class Hass:
+    """One running Home Assistant: its process, the demo's folder, a websocket."""
+
+    pid: int
+    state_dir: Path
+    socket: HassSocket
 
 
 def site_name(index: int) -> str:
@@ -153,217 +158,160 @@ class Results:
 
     machine: dict[str, Any]
     profile: dict[str, Any]
-    intervals: dict[str, float]
     rtt: dict[str, list[float]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
     detections: list[dict[str, Any]] = field(default_factory=list)
     polls: dict[str, dict[str, int]] = field(default_factory=dict)
     cost: list[dict[str, Any]] = field(default_factory=list)
+    poll_profile: dict[str, Any] = field(default_factory=dict)
     memory: list[dict[str, Any]] = field(default_factory=list)
     setup: list[float] = field(default_factory=list)
     """Seconds per timed entry, the first one first."""
 
 
 class Bench:
-    """One run: Home Assistant, the simulators, and what is measured."""
+    """One run: the two Home Assistants, the simulators, and what is measured."""
 
     def __init__(
         self,
         profile: Profile,
         *,
-        socket: HassSocket,
+        measured: Hass,
+        idle: Hass,
         sims: Sequence[MediaScribeSimulator],
         session: Session,
-        hass_pid: int,
-        memory_file: Path,
         results: Results,
     ) -> None:
         """Keep the connections a run measures through."""
         self.profile = profile
-        self.ws = socket
+        self.measured = measured
+        self.idle = idle
+        self.ws = measured.socket
         self.sims = sims
         self.session = session
-        self.hass_pid = hass_pid
-        self.memory_file = memory_file
         self.results = results
         self.peer_interval = profile.peer_scan_interval or PEER_DEFAULT_INTERVAL
-        self.entries = 0
+        self.entry_sims: list[int] = []
 
     async def run(self) -> None:
         """Measure everything, in an order that keeps the measurements apart."""
-        await self._wait_for_peer()
-        await asyncio.sleep(self.profile.settle)
-        self.results.cost.append(await self.cost_window())
+        up = [self.ws.expect(e, _available) for e in astuple(PEER)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*up), SETUP_TIMEOUT)
+        except TimeoutError:
+            raise cpu.BenchError("the RESTful entities did not come up") from None
+        await self.cost_window()  # no entries on either side: the noise
         await self.add_integration_entry(INTEGRATION_SIM, timed=True)
+        await self.steady()
         for latency in LATENCIES:
             self.set_latency(latency)
             self.results.rtt[f"{latency:g}"] = await self.measure_rtt(INTEGRATION_SIM)
-            await self.integration_commands(latency)
-            await self.peer_trials(latency)
+            for _ in range(self.profile.command_rounds):
+                for entity_id in (INTEGRATION.switch, INTEGRATION.select) * 2:
+                    # Off the poll grid, as a user's command would be.
+                    await asyncio.sleep(random.uniform(0.05, 0.3))  # noqa: S311
+                    await self.command(entity_id, SETUP_INTEGRATION, latency)
+            for _ in range(self.profile.detections):
+                # Shown means just polled: any phase of the next poll is as likely.
+                await asyncio.sleep(random.uniform(0, INTEGRATION_INTERVAL))  # noqa: S311
+                await self.detection(
+                    INTEGRATION_SIM, INTEGRATION.no_signal, SETUP_INTEGRATION, latency
+                )
+            for _ in range(self.profile.peer_periods):
+                await self.peer_period(latency)
         self.set_latency(COST_LATENCY)
         await self.cost_scaling()
+        await self.profile_polls()
 
     def set_latency(self, seconds: float) -> None:
-        """Hold back every answer of the first two simulators by `seconds`."""
-        for sim in self.sims[INTEGRATION_SIM], self.sims[PEER_SIM]:
+        """Hold back every answer of the first three simulators by `seconds`."""
+        for sim in self.sims[: IDLE_PEER_SIM + 1]:
             sim.clear_faults()
             sim.add_fault(Fault(latency=seconds))
 
-    async def _wait_for_peer(self) -> None:
-        entities = astuple(PEER)
-        deadline = time.monotonic() + SETUP_TIMEOUT
-        while any(self.ws.state(e) in (None, "unavailable") for e in entities):
-            if time.monotonic() > deadline:
-                states = {e: self.ws.state(e) for e in entities}
-                raise BenchError(f"the RESTful entities did not come up: {states}")
-            await asyncio.sleep(0.2)
+    async def steady(self) -> None:
+        """Wait until both Home Assistants have finished their setup work."""
+        configs = [hass.state_dir / "config" for hass in (self.measured, self.idle)]
+        await cpu.steady(configs, self.profile.settle)
 
-    # -- 1. command to confirmed state -------------------------------------------
+    # -- 1. command to confirmed state, 2. a change on the server -----------------
 
-    async def integration_commands(self, latency: float) -> None:
-        """Time the integration's commands; the server answers a PUT with its status."""
-        for _ in range(self.profile.command_rounds):
-            for entity_id in (INTEGRATION.switch, INTEGRATION.select) * 2:
-                # Off the poll grid, as a user's command would be.
-                await asyncio.sleep(random.uniform(0.05, 0.3))  # noqa: S311
-                await self.command(
-                    entity_id, SETUP_INTEGRATION, latency, INTEGRATION_SIM
-                )
-
-    async def command(
-        self, entity_id: str, setup: str, latency: float, sim: int
-    ) -> None:
-        """Send one command to a switch or select; record when the new state shows."""
-        action, data, expected = self._next_command(entity_id)
-        started_wall = time.time()
-        # Only a state written after the call counts: the event of an earlier
-        # poll may still be on its way.
-        shown = self.ws.expect(
-            entity_id,
-            lambda change: change.state == expected and change.fired >= started_wall,
+    async def command(self, entity_id: str, setup: str, latency: float) -> None:
+        """Send one command over the websocket; time it until the new state arrives."""
+        state = self.ws.states[entity_id]
+        if entity_id.startswith("switch."):
+            expected = "off" if state.state == "on" else "on"
+            service, data = f"turn_{expected}", {}
+        else:
+            options = list(state.attributes["options"])
+            current = options.index(state.state) if state.state in options else -1
+            expected = options[(current + 1) % len(options)]
+            service, data = "select_option", {"option": expected}
+        shown = self.ws.expect(entity_id, lambda state: state.state == expected)
+        sent = time.monotonic()
+        await self.ws.send(
+            {
+                "type": "call_service",
+                "domain": entity_id.split(".")[0],
+                "service": service,
+                "target": {"entity_id": entity_id},
+                "service_data": data,
+            }
         )
-        started = time.monotonic()
-        returned = asyncio.ensure_future(
-            _time_of(self.ws.call_service(action, entity_id, data))
-        )
-        timeout = TRIAL_TIMEOUT + self.peer_interval
-        change = await asyncio.wait_for(shown, timeout)
-        returned_at = await asyncio.wait_for(returned, timeout)
+        returned = time.monotonic()
+        state = await asyncio.wait_for(shown, TRIAL_TIMEOUT + self.peer_interval)
         # The requests this command caused: those until its action returned.
-        methods = [
-            r.method
-            for r in self.sims[sim].requests
-            if started <= r.time <= returned_at
-        ]
+        sim = self.sims[PEER_SIM if setup == SETUP_PEER else INTEGRATION_SIM]
+        methods = [r.method for r in sim.requests if sent <= r.time <= returned]
         self.results.commands.append(
             {
                 "setup": setup,
                 "latency": latency,
-                "seconds": change.fired - started_wall,
+                "seconds": state.received - sent,
                 "requests": {
                     method: methods.count(method) for method in ("GET", "PUT")
                 },
             }
         )
 
-    def _next_command(self, entity_id: str) -> tuple[str, dict[str, str], str]:
-        change = self.ws.states.get(entity_id)
-        if change is None:
-            raise BenchError(f"{entity_id} has no state")
-        if entity_id.startswith("switch."):
-            if change.state == "on":
-                return "switch.turn_off", {}, "off"
-            return "switch.turn_on", {}, "on"
-        options: list[str] = list(change.attributes.get("options", []))
-        if len(options) < 2:  # noqa: PLR2004 - a change needs two options
-            raise BenchError(f"{entity_id} has too few options: {options}")
-        current = options.index(change.state) if change.state in options else -1
-        option = options[(current + 1) % len(options)]
-        return "select.select_option", {"option": option}, option
-
-    # -- 1 and 2 for the RESTful setup, and 2 for the integration meanwhile ------
-
-    async def peer_trials(self, latency: float) -> None:
-        """Per poll period of the RESTful setup: two commands and a server change.
+    async def peer_period(self, latency: float) -> None:
+        """Run one poll period's trials of the RESTful setup, in random order.
 
         Whatever happens within one period is confirmed by the same next poll,
-        so a period yields three samples. The integration's detection trials
-        run meanwhile on their own simulator.
+        so a period yields three samples.
         """
-        enough = asyncio.Event()
-        detections = asyncio.create_task(self.integration_detections(latency, enough))
-        try:
-            for period in range(self.profile.peer_periods):
-                await self.peer_period(period, latency)
-            await enough.wait()
-        finally:
-            detections.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await detections
-
-    async def peer_period(self, period: int, latency: float) -> None:
-        """Run one poll period's trials of the RESTful setup."""
         # The last poll's state changes arrive before a command is chosen.
         await asyncio.sleep(EVENTS_SETTLE)
         trials: list[Callable[[], Awaitable[None]]] = [
-            lambda: self.command(PEER.switch, SETUP_PEER, latency, PEER_SIM),
-            lambda: self.command(PEER.select, SETUP_PEER, latency, PEER_SIM),
+            lambda: self.command(PEER.switch, SETUP_PEER, latency),
+            lambda: self.command(PEER.select, SETUP_PEER, latency),
             lambda: self.detection(PEER_SIM, PEER.no_signal, SETUP_PEER, latency),
         ]
-        # The periods' trials, taken together, fall at evenly spread phases of
-        # the rest coordinator's polls, and each kind of trial moves to
-        # another third of the period from one period to the next.
-        slots = len(trials) * self.profile.peer_periods
-        phases = [
-            (period + third * self.profile.peer_periods + 0.5) / slots
-            for third in range(len(trials))
-        ]
+        random.shuffle(trials)
         poll = max(r.time for r in self.sims[PEER_SIM].requests if r.method == "GET")
+        # One trial at a random phase in each third of a period after a poll.
+        phases = [(third + random.random()) / 3 for third in range(3)]  # noqa: S311
         while poll + phases[0] * self.peer_interval < time.monotonic():
             poll += self.peer_interval
         await asyncio.gather(
             *(
-                _at(poll + phase * self.peer_interval, trials[(third + period) % 3])
-                for third, phase in enumerate(phases)
+                _at(poll + phase * self.peer_interval, trial)
+                for phase, trial in zip(phases, trials, strict=True)
             )
         )
-
-    async def integration_detections(
-        self, latency: float, enough: asyncio.Event
-    ) -> None:
-        """Change the integration's server at spread phases until cancelled.
-
-        `enough` is set once the profile's least number of trials is done.
-        """
-        base = time.monotonic()
-        for trial in range(sys.maxsize):
-            phase = 0.05 + 0.9 * (trial * GOLDEN % 1.0)
-            await _at(
-                base + phase * INTEGRATION_INTERVAL,
-                lambda: self.detection(
-                    INTEGRATION_SIM, INTEGRATION.no_signal, SETUP_INTEGRATION, latency
-                ),
-            )
-            # Shown means just polled: the next phase counts from here.
-            base = time.monotonic()
-            if trial + 1 >= self.profile.min_detections:
-                enough.set()
 
     async def detection(
         self, sim: int, entity_id: str, setup: str, latency: float
     ) -> None:
-        """Toggle the no-signal flag on the server; record when it shows."""
+        """Toggle the no-signal flag on the server; time it until the state arrives."""
         signal_lost = self.ws.state(entity_id) != "on"
         expected = "on" if signal_lost else "off"
-        started = time.time()
-        shown = self.ws.expect(
-            entity_id,
-            lambda change: change.state == expected and change.fired >= started,
-        )
+        shown = self.ws.expect(entity_id, lambda state: state.state == expected)
+        started = time.monotonic()
         self.sims[sim].has_no_signal = signal_lost
-        change = await asyncio.wait_for(shown, TRIAL_TIMEOUT + self.peer_interval)
+        state = await asyncio.wait_for(shown, TRIAL_TIMEOUT + self.peer_interval)
         self.results.detections.append(
-            {"setup": setup, "latency": latency, "seconds": change.fired - started}
+            {"setup": setup, "latency": latency, "seconds": state.received - started}
         )
 
     async def measure_rtt(self, sim: int) -> list[float]:
@@ -380,10 +328,10 @@ class Bench:
                 samples.append(time.perf_counter() - started)
         return samples[1:]
 
-    # -- 4. CPU, 5. memory and 6. setup ---------------------------------------------
+    # -- 4. CPU, 5. a poll's profile, 6. memory and 7. setup ----------------------
 
     async def cost_scaling(self) -> None:
-        """Add entries up to each count, then measure a quiet window.
+        """Add entries up to each count, then measure a steady window.
 
         Memory is traced only while the last step's entries are added: tracing
         slows Home Assistant, so no CPU window and no timed setup sees it.
@@ -393,67 +341,90 @@ class Bench:
             traced = count == counts[-1]
             if traced:
                 self.results.memory.append(await self.traced_memory())
-            while self.entries < count:
-                # Simulator 1 is the RESTful setup's: entries 2.. use 2..
-                await self.add_integration_entry(self.entries + 1, timed=not traced)
+            while len(self.entry_sims) < count:
+                # Entries 2.. use simulators 3..
+                sim = len(self.entry_sims) + IDLE_PEER_SIM
+                await self.add_integration_entry(sim, timed=not traced)
                 if traced:
                     self.results.memory.append(await self.traced_memory())
             if traced:
-                os.kill(self.hass_pid, signal.SIGUSR2)
-            await asyncio.sleep(self.profile.settle)
-            self.results.cost.append(await self.cost_window())
+                os.kill(self.measured.pid, signal.SIGUSR2)
+            await self.cost_window()
 
     async def add_integration_entry(self, sim: int, *, timed: bool) -> None:
         """Add an entry through the config flow; time it until its entities show."""
-        shown = [
-            self.ws.expect(e, lambda c: c.state not in (None, "unavailable"))
-            for e in integration_entities(sim)
-        ]
-        started = time.time()
-        await asyncio.to_thread(
-            add_entry, self.session, Server(self.sims[sim].url, TOKEN)
-        )
-        changes = await asyncio.wait_for(asyncio.gather(*shown), SETUP_TIMEOUT)
-        self.entries += 1
+        shown = [self.ws.expect(e, _available) for e in integration_entities(sim)]
+        started = time.monotonic()
+        server = Server(self.sims[sim].url, TOKEN)
+        await asyncio.to_thread(add_entry, self.session, server)
+        states = await asyncio.wait_for(asyncio.gather(*shown), SETUP_TIMEOUT)
+        self.entry_sims.append(sim)
         if timed:
-            self.results.setup.append(max(c.fired for c in changes) - started)
+            self.results.setup.append(max(s.received for s in states) - started)
 
     async def traced_memory(self) -> dict[str, Any]:
         """Return what Home Assistant's traced heap holds (the launcher's file)."""
-        self.memory_file.unlink(missing_ok=True)
-        os.kill(self.hass_pid, signal.SIGUSR1)
+        memory_file = self.measured.state_dir / "tracemalloc.json"
+        memory_file.unlink(missing_ok=True)
+        os.kill(self.measured.pid, signal.SIGUSR1)
         deadline = time.monotonic() + MEMORY_TIMEOUT
-        while not self.memory_file.exists():
+        while not memory_file.exists():
             if time.monotonic() > deadline:
-                raise BenchError("Home Assistant wrote no tracemalloc figures")
+                raise cpu.BenchError("Home Assistant wrote no tracemalloc figures")
             await asyncio.sleep(0.05)
-        sample: dict[str, Any] = json.loads(self.memory_file.read_text("utf-8"))
-        return {"entries": self.entries, **sample}
+        sample: dict[str, Any] = json.loads(memory_file.read_text("utf-8"))
+        return {"entries": len(self.entry_sims), **sample}
 
-    async def cost_window(self) -> dict[str, Any]:
-        """Measure Home Assistant's CPU time and the polls over one quiet window."""
-        before = read_loop_cpu(self.hass_pid)
+    async def cost_window(self) -> None:
+        """Once steady, measure both Home Assistants' CPU time over one window."""
+        await self.steady()
+        pids = {"measured": self.measured.pid, "idle": self.idle.pid}
+        before = {name: cpu.cpu_seconds(pid) for name, pid in pids.items()}
         started = time.monotonic()
         await asyncio.sleep(self.profile.window)
-        after = read_loop_cpu(self.hass_pid)
+        after = {name: cpu.cpu_seconds(pid) for name, pid in pids.items()}
         ended = time.monotonic()
-        sims = [INTEGRATION_SIM, *range(2, self.entries + 1)][: self.entries]
-        ours = Counter[str]()
-        for sim in sims:
-            ours.update(self._polls(sim, started, ended))
-        for setup, polls in (
-            (SETUP_INTEGRATION, ours),
-            (SETUP_PEER, self._polls(PEER_SIM, started, ended)),
-        ):
-            total = self.results.polls.setdefault(setup, {})
-            for key, count in polls.items():
-                total[key] = total.get(key, 0) + count
-        return {
-            "entries": self.entries,
+        self.results.cost.append(
+            {
+                "entries": len(self.entry_sims),
+                "seconds": ended - started,
+                "polls": self._count_polls(started, ended),
+                **{
+                    name: {part: after[name][part] - s for part, s in used.items()}
+                    for name, used in before.items()
+                },
+            }
+        )
+
+    async def profile_polls(self) -> None:
+        """Sample the measured Home Assistant's stacks with py-spy over one window."""
+        await self.steady()
+        duration = math.ceil(self.profile.window)
+        started = time.monotonic()
+        output = self.measured.state_dir / "py-spy.txt"
+        raw = await cpu.record_profile(self.measured.pid, duration, output)
+        ended = time.monotonic()
+        self.results.poll_profile = {
+            "entries": len(self.entry_sims),
+            "duration": duration,
             "seconds": ended - started,
-            "loop_cpu": after - before,
-            "polls": ours["polls"],
+            "polls": self._count_polls(started, ended),
+            **cpu.summarise_profile(raw),
         }
+
+    def _count_polls(self, start: float, end: float) -> int:
+        """Add both setups' requests in a window to the totals; return our polls."""
+        ours = Counter(gets=0, other=0, polls=0)
+        for sim in self.entry_sims:
+            ours.update(self._polls(sim, start, end))
+        for setup, seen in (
+            (SETUP_INTEGRATION, ours),
+            (SETUP_PEER, self._polls(PEER_SIM, start, end)),
+        ):
+            total = Counter(self.results.polls.get(setup, {}))
+            total.update(seen)
+            self.results.polls[setup] = dict(total)
+        return ours["polls"]
 
     def _polls(self, sim: int, start: float, end: float) -> Counter[str]:
         """Count the GETs, other requests and polls a simulator saw in a window."""
@@ -467,18 +438,11 @@ class Bench:
         return Counter(gets=len(gets), other=len(seen) - len(gets), polls=polls)
 
 
+def _available(state: State) -> bool:
+    return state.state not in (None, "unavailable")
+
+
 async def _at(when: float, trial: Callable[[], Awaitable[None]]) -> None:
     """Start `trial` at `when` (time.monotonic())."""
     await asyncio.sleep(max(0.0, when - time.monotonic()))
     await trial()
-
-
-async def _time_of(future: Awaitable[object]) -> float:
-    await future
-    return time.monotonic()
-
-
-def read_loop_cpu(pid: int) -> float:
-    """Return the CPU seconds of process `pid`'s main thread, its event loop."""
-    schedstat = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text(encoding="ascii")
-    return int(schedstat.split()[0]) / 1e9
