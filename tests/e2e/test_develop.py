@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 import json
 import time
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import pytest
+import yaml
 
-from tools.demo.demo import PRESETS, SITE_NAME
-from tools.demo.processes import wait_until
+from tools.demo.demo import CALENDAR, MEETING, PRESETS, SITE_NAME
+from tools.demo.processes import REPO, wait_until
 
 from .conftest import (
     EVENT,
@@ -45,6 +48,29 @@ def _history(demo: Demo, entity_id: str, since: datetime) -> list[dict[str, Any]
     )
     # The first row is the state the entity already had at `since`.
     return [s for s in states if datetime.fromisoformat(s["last_changed"]) > since]
+
+
+def _websocket(demo: Demo, command: dict[str, Any]) -> Any:
+    """Return the result of a command sent as the frontend sends it."""
+
+    async def send() -> Any:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(f"{demo.url}/api/websocket") as socket,
+        ):
+            await socket.receive_json()  # auth_required
+            token = demo.session.access_token
+            await socket.send_json({"type": "auth", "access_token": token})
+            await socket.receive_json()  # auth_ok
+            await socket.send_json({"id": 1, **command})
+            return (await socket.receive_json())["result"]
+
+    # Not asyncio.run: it unsets the event loop that the harness's fixtures get.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(send())
+    finally:
+        loop.close()
 
 
 def test_device_and_entities(demo: Demo) -> None:
@@ -159,6 +185,20 @@ def test_assist_starts_and_stops_recording(demo: Demo) -> None:
         assert demo.session.state(SWITCH) == state
         status = simulator(demo, "GET", "state")["status"]
         assert ("recording" in status) == (state == "on")
+
+
+def test_blueprints_room_card_and_meeting(demo: Demo) -> None:
+    """Blueprints listed, the room card on Meeting room, a meeting on the calendar."""
+    blueprints = _websocket(demo, {"type": "blueprint/list", "domain": "automation"})
+    dashboard = _websocket(
+        demo, {"type": "lovelace/config", "url_path": "meeting-room"}
+    )
+    for path in (REPO / "blueprints" / "automation" / "mediascribe").glob("*.yaml"):
+        assert "metadata" in blueprints[f"mediascribe/{path.name}"]
+    card = yaml.safe_load((REPO / "docs" / "room-card.yaml").read_text("utf-8"))
+    assert dashboard == {"views": [{"cards": [card]}]}
+    calendar = demo.session.call("GET", f"/api/states/{CALENDAR}")["attributes"]
+    assert calendar["message"] == MEETING
 
 
 def test_second_start_adds_nothing(demo: Demo) -> None:

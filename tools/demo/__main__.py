@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from tools.demo import DemoError
 from tools.demo.api import Server
-from tools.demo.demo import PRESETS, Demo
+from tools.demo.demo import MEETING, PRESETS, Demo
 from tools.demo.processes import REPO
 
 if TYPE_CHECKING:
@@ -56,15 +56,6 @@ def _say(message: str) -> None:
     print(f"scripts/develop: {message}", flush=True)
 
 
-def _page(demo: Demo) -> str:
-    """Return the path of the server's device page, or of the integration."""
-    match demo.device_ids():
-        case [device_id]:
-            return f"/config/devices/device/{device_id}"
-        case _:
-            return "/config/integrations/integration/mediascribe"
-
-
 def run(args: argparse.Namespace) -> None:
     """Start the demo, report how to use it, and keep it running."""
     server = None if args.url is None else Server(args.url, args.token)
@@ -81,22 +72,34 @@ def run(args: argparse.Namespace) -> None:
             _say(f"onboarding done; created the user {demo.credentials.username!r}")
         state = "added" if demo.new_entry else "already set up"
         _say(f"MediaScribe {demo.server.url} {state}: {demo.entry_title}")
+        ids = demo.device_ids()
+        page = (
+            f"devices/device/{ids[0]}"
+            if len(ids) == 1
+            else "integrations/integration/mediascribe"
+        )
+        user, password = demo.credentials.username, demo.credentials.password
+        at = demo.meeting.astimezone().strftime("%H:%M")
         print(
-            f"\n  Open      {demo.url}{_page(demo)}\n"
-            f"  Log in    user {demo.credentials.username!r},"
-            f" password {demo.credentials.password!r}\n",
+            f"""
+  Open        {demo.url}/config/{page}
+  Log in      user {user!r}, password {password!r}
+  Blueprints  Settings > Automations & scenes > Blueprints
+  Calendar    Calendar in the sidebar: "{MEETING}" at {at}""",
             flush=True,
         )
         if demo.simulated:
             print(
-                f"  Simulator {demo.simulator_url} (presets: {', '.join(PRESETS)});"
-                " fake a fault with\n"
-                f"            curl -X PATCH {demo.simulator_url}/_simulator/state"
-                """ -d '{"has_no_signal": true}'\n"""
-                '  Assist    type "start recording" or "is it recording?"\n',
+                f"""\
+  Room card   Meeting room in the sidebar
+  Assist      the key A on any page, or the speech bubble atop a dashboard:
+              type "start recording" or "is it recording?"
+  Simulator   {demo.simulator_url} (presets: {", ".join(PRESETS)}); fake a fault:
+              curl -X PATCH {demo.simulator_url}/_simulator/state \\
+                -d '{{"has_no_signal": true}}'""",
                 flush=True,
             )
-        print("  Stop with Ctrl-C.\n", flush=True)
+        print("\n  Stop with Ctrl-C.\n", flush=True)
         demo.wait()
     except KeyboardInterrupt:
         _say("stopping")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
 import json
@@ -69,13 +68,6 @@ def request(
     return json.loads(raw) if is_json else raw.decode()
 
 
-def answers(url: str) -> bool:
-    """Return whether an HTTP server answers at `url`, whatever the status."""
-    with contextlib.suppress(HTTPStatusError):
-        request("GET", url)
-    return True
-
-
 @dataclass(frozen=True)
 class Server:
     """The MediaScribe server Home Assistant is pointed at."""
@@ -112,11 +104,6 @@ class Session:
     url: str
     access_token: str
     refresh_token: str
-
-    @property
-    def client_id(self) -> str:
-        """Return the client id the tokens were issued to (the UI's own)."""
-        return client_id(self.url)
 
     def call(self, method: str, path: str, body: object = None) -> Any:
         """Call Home Assistant's REST API as this user."""
@@ -229,7 +216,7 @@ def onboard(url: str, credentials: Credentials) -> tuple[Session, bool]:
         session.call(
             "POST",
             "/api/onboarding/integration",
-            {"client_id": session.client_id, "redirect_uri": session.client_id},
+            {"client_id": client_id(url), "redirect_uri": client_id(url)},
         )
     return session, created
 
@@ -240,12 +227,8 @@ def add_entry(session: Session, server: Server) -> tuple[str, bool]:
     The flow aborts with `already_configured` when an entry for this server
     exists, which is how a second start knows to add nothing.
     """
-    form = session.call("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
-    result = session.call(
-        "POST",
-        f"/api/config/config_entries/flow/{form['flow_id']}",
-        {"url": server.url, "api_token": server.token, "verify_ssl": True},
-    )
+    data = {"url": server.url, "api_token": server.token, "verify_ssl": True}
+    result = config_flow(session, DOMAIN, data)
     if result["type"] == "create_entry":
         title: str = result["result"]["title"]
         return title, True
@@ -256,4 +239,12 @@ def add_entry(session: Session, server: Server) -> tuple[str, bool]:
         return ", ".join(entry["title"] for entry in entries), False
     raise DemoError(
         f"adding {server.url} failed: {result.get('errors') or result.get('reason')}"
+    )
+
+
+def config_flow(session: Session, handler: str, data: object) -> Any:
+    """Start a config flow and answer its first form with `data`."""
+    form = session.call("POST", "/api/config/config_entries/flow", {"handler": handler})
+    return session.call(
+        "POST", f"/api/config/config_entries/flow/{form['flow_id']}", data
     )

@@ -8,8 +8,10 @@ and config flow a developer sees.
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
+import shutil
 import sys
 import time
 from typing import TYPE_CHECKING, Self
@@ -22,7 +24,7 @@ from tools.demo.api import (
     Server,
     Session,
     add_entry,
-    answers,
+    config_flow,
     onboard,
     request,
 )
@@ -44,18 +46,13 @@ LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 SIMULATOR_TOKEN = "mediascribe-demo-token"  # noqa: S105 - a local demo's token
 SITE_NAME = "Springfield City Council"
 PRESETS = ("Council Chamber", "Committee Room", "Work Session")
-ENTITY_PREFIX = SITE_NAME.lower().replace(" ", "_")
-# So Assist answers "start recording" in the demo as the README sets it up.
-VOICE_AUTOMATION = {
-    "alias": "MediaScribe voice control",
-    "use_blueprint": {
-        "path": f"{DOMAIN}/voice_control.yaml",
-        "input": {
-            "recording_switch": f"switch.{ENTITY_PREFIX}_recording",
-            "preset_select": f"select.{ENTITY_PREFIX}_preset",
-        },
-    },
-}
+PACKAGE = Path(__file__).resolve().with_name("package.yaml")
+CALENDAR = "calendar.council_meetings"
+CALENDAR_NAME = "Council meetings"
+MEETING = "Council meeting"
+# Time to make an automation from the calendar blueprint before it starts.
+MEETING_LEAD = timedelta(minutes=5)
+MEETING_LENGTH = timedelta(minutes=15)
 
 # Home Assistant's exit status when it asks to be restarted (Settings > Restart).
 RESTART_EXIT_CODE = 100
@@ -63,14 +60,14 @@ HASS_START_TIMEOUT = 180.0
 SIMULATOR_START_TIMEOUT = 30.0
 
 # Only what the demo uses (history and logbook for the device page, Assist
-# for the voice control blueprint);
-# default_config would pull in dozens of integrations and their packages.
-# Rewritten on every start so the port always matches; automations made in
-# the UI go to automations.yaml, which is kept.
+# for the voice control blueprint): default_config would pull in dozens of
+# integrations. Rewritten on every start so the port always matches;
+# automations made in the UI go to automations.yaml, which is kept.
 CONFIGURATION_YAML = """\
 # Written by scripts/develop on every start; changes here are overwritten.
 homeassistant:
   name: MediaScribe demo
+  packages: {packages}
 frontend:
 config:
 http:
@@ -85,7 +82,6 @@ logbook:
 assist_pipeline:
 conversation:
 automation: !include automations.yaml
-automation demo: {automations}
 logger:
   default: warning
   logs:
@@ -123,6 +119,7 @@ class Demo:
         self.new_user = False
         self.new_entry = False
         self.entry_title = ""
+        self.meeting = datetime.now(UTC)
 
     @property
     def session(self) -> Session:
@@ -151,6 +148,20 @@ class Demo:
             log=self.hass_log,
         )
         self.entry_title, self.new_entry = add_entry(session, self.server)
+        # Aborts once the calendar exists; a failure shows as no calendar below.
+        config_flow(session, "local_calendar", {"calendar_name": CALENDAR_NAME})
+        # Every start plans a meeting, to try the calendar blueprint with.
+        self.meeting = datetime.now(UTC).replace(second=0, microsecond=0) + MEETING_LEAD
+        session.call(
+            "POST",
+            "/api/services/calendar/create_event",
+            {
+                "entity_id": CALENDAR,
+                "summary": MEETING,
+                "start_date_time": self.meeting.isoformat(),
+                "end_date_time": (self.meeting + MEETING_LENGTH).isoformat(),
+            },
+        )
 
     def restart_hass(self) -> None:
         """Stop Home Assistant and start it again, as a second start does."""
@@ -191,28 +202,31 @@ class Demo:
         )
 
     def write_config(self) -> None:
-        """Write configuration.yaml; link the integration and its blueprints."""
+        """Write configuration.yaml; link the integration, copy its blueprints."""
         self.config_dir.mkdir(parents=True, exist_ok=True)
         # The entities of a real server (--url) are named after its own site.
-        automations = [VOICE_AUTOMATION] if self.simulated else []
+        packages = f"{{demo: !include {PACKAGE}}}" if self.simulated else "{}"
         (self.config_dir / "configuration.yaml").write_text(
-            CONFIGURATION_YAML.format(
-                host=HOST, port=self.port, automations=json.dumps(automations)
-            ),
+            CONFIGURATION_YAML.format(host=HOST, port=self.port, packages=packages),
             encoding="utf-8",
+        )
+        card = REPO / "docs" / "room-card.yaml"
+        (self.config_dir / "meeting-room.yaml").write_text(
+            f"views:\n  - cards:\n      - !include {card}\n", encoding="utf-8"
         )
         ui_automations = self.config_dir / "automations.yaml"
         if not ui_automations.exists():
             ui_automations.write_text("[]\n", encoding="utf-8")
-        for folder in ("custom_components", "blueprints/automation"):
-            link = self.config_dir / folder / DOMAIN
-            target = REPO / folder / DOMAIN
-            if link.is_symlink() and link.resolve() == target.resolve():
-                continue
-            if link.is_symlink():
-                link.unlink()
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(target, target_is_directory=True)
+        link = self.config_dir / "custom_components" / DOMAIN
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(REPO / "custom_components" / DOMAIN, target_is_directory=True)
+        # Copied, not linked: the Blueprints page lists no linked folder.
+        blueprints = self.config_dir / "blueprints" / "automation" / DOMAIN
+        if blueprints.is_symlink():  # as earlier versions of the demo left it
+            blueprints.unlink()
+        shutil.rmtree(blueprints, ignore_errors=True)
+        shutil.copytree(REPO / "blueprints" / "automation" / DOMAIN, blueprints)
 
     def start_hass(self) -> None:
         """Start Home Assistant and wait until its API answers."""
@@ -222,21 +236,13 @@ class Demo:
         # directory's custom_components can be imported as such. --skip-pip:
         # what Home Assistant needs is pinned in requirements_develop.txt;
         # installing more at run time would change .venv behind scripts/setup.
+        args = [sys.executable, "-P", str(LAUNCHER), "--config", str(self.config_dir)]
         self.hass = spawn(
-            [
-                sys.executable,
-                "-P",
-                str(LAUNCHER),
-                "--config",
-                str(self.config_dir),
-                "--skip-pip",
-                "--log-no-color",
-            ],
-            self.hass_log,
-            env=self.hass_env,
+            [*args, "--skip-pip", "--log-no-color"], self.hass_log, env=self.hass_env
         )
+        # The frontend's manifest is served before onboarding, unlike the API.
         wait_until(
-            lambda: answers(f"{self.url}/auth/providers"),
+            lambda: bool(request("GET", f"{self.url}/manifest.json")),
             what="Home Assistant",
             timeout=HASS_START_TIMEOUT,
             process=self.hass,
