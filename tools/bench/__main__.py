@@ -1,12 +1,9 @@
 """scripts/bench: measure, then write docs/PERFORMANCE.md and its plot.
 
-One run starts the simulators (one process, one site per port) and two Home
-Assistants side by side, both with docs/rest-alternative.yaml as a package:
-the measured one, which also gets this integration's entries through its
-config flow, and an idle one, which gets none; its CPU time is the baseline.
-It measures command to confirmed state, detection of a change on the server,
-requests, CPU and a profile of the polls, memory against the number of
-entries, and setup time.
+The simulators run in this process, one site per port; two Home Assistants
+run side by side with docs/rest-alternative.yaml as a package: the measured
+one, which also gets the integration's entries, and an idle one, whose CPU
+time is the baseline.
 """
 
 from __future__ import annotations
@@ -64,7 +61,11 @@ class BenchDemo(Demo):
     """The demo's Home Assistant, with the RESTful configuration as a package."""
 
     def __init__(
-        self, state_dir: Path, integration_url: str, peer_url: str, profile: Profile
+        self,
+        state_dir: Path,
+        integration_url: str,
+        peer_url: str,
+        profile: Profile,
     ) -> None:
         """Point the integration at one simulator and the package at another."""
         super().__init__(
@@ -139,17 +140,12 @@ async def run(profile: Profile, state_dir: Path) -> Results:
                     raise BenchError("Home Assistant is not running")
                 socket = HassSocket(http, demo.url, session.access_token)
                 hasses.append(Hass(demo.hass.pid, demo.state_dir, socket))
+            measured, idle = hasses
             try:
                 for hass in hasses:
                     await hass.socket.connect()
-                await Bench(
-                    profile,
-                    measured=hasses[0],
-                    idle=hasses[1],
-                    sims=sims,
-                    session=sessions[0],
-                    results=results,
-                ).run()
+                bench = Bench(profile, measured, idle, sims, sessions[0], results)
+                await bench.run()
             finally:
                 for hass in hasses:
                     await hass.socket.close()
@@ -171,16 +167,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Describe and read the command line."""
     parser = argparse.ArgumentParser(
         prog="scripts/bench",
-        description=(
-            "Measure the MediaScribe integration against the RESTful configuration"
-            " in docs/rest-alternative.yaml, in one Home Assistant, and write"
-            " PERFORMANCE.md and performance.png."
-        ),
+        description="Measure the MediaScribe integration against the RESTful"
+        " configuration in docs/rest-alternative.yaml and against an idle Home"
+        " Assistant beside it; write PERFORMANCE.md and performance.png. The full"
+        " run takes about 15 minutes.",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="token trial counts and a 2 s RESTful scan_interval (a smoke run)",
+        help="a smoke run of about 90 s (token trial counts, 5 s windows, a 2 s"
+        " RESTful scan_interval) whose figures are noise",
     )
     parser.add_argument(
         "--output",

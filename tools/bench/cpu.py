@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+import contextlib
 import os
 from pathlib import Path
 import re
@@ -49,32 +50,28 @@ def cpu_seconds(pid: int) -> dict[str, float]:
 
 
 def last_write(config_dir: Path) -> float:
-    """Return when Home Assistant last wrote its storage or database (time.time())."""
+    """Return when Home Assistant last saved its storage (time.time())."""
     latest = 0.0
-    for path in (*config_dir.glob("*"), *config_dir.glob(".storage/*")):
-        # Log lines are not pending work; a storage file may be replaced meanwhile.
-        if ".log" not in path.name and path.is_file():
-            try:
-                latest = max(latest, path.stat().st_mtime)
-            except FileNotFoundError:
-                continue
+    for path in config_dir.glob(".storage/*"):
+        # A file may be replaced meanwhile.
+        with contextlib.suppress(FileNotFoundError):
+            latest = max(latest, path.stat().st_mtime)
     return latest
 
 
-async def steady(config_dirs: Sequence[Path], settle: float) -> float:
-    """Wait until no Home Assistant has written anything for `settle` seconds.
+async def steady(config_dirs: Sequence[Path], settle: float) -> None:
+    """Wait until no Home Assistant has saved its storage for `settle` seconds.
 
-    Setup work ends in writes: the registries and config entries are saved
-    10 s after their last change, the recorder commits new states and
-    entities. Return how long it took.
+    Setup work ends in saves: registries and config entries are saved 10 s
+    after their last change (the recorder writes new states within a second
+    of them).
     """
     started = time.monotonic()
     await asyncio.sleep(settle)
     while (quiet := time.time() - max(map(last_write, config_dirs))) < settle:
         if time.monotonic() - started > STEADY_TIMEOUT:
-            raise BenchError(f"Home Assistant still writes after {STEADY_TIMEOUT} s")
+            raise BenchError(f"Home Assistant still saves after {STEADY_TIMEOUT} s")
         await asyncio.sleep(settle - quiet)
-    return time.monotonic() - started
 
 
 async def record_profile(pid: int, seconds: int, output: Path) -> str:
@@ -83,10 +80,10 @@ async def record_profile(pid: int, seconds: int, output: Path) -> str:
     process = await asyncio.create_subprocess_exec(
         *(py_spy, "record", "--pid", str(pid), "--duration", str(seconds)),
         # Stopping Home Assistant for every sample would cost it more CPU than
-        # a poll does; idle samples tell the busy share apart from the rate.
+        # its polls do; with idle samples counted too, the busy share holds even
+        # when py-spy falls behind its rate.
         *("--rate", str(PROFILE_RATE), "--nonblocking", "--idle", "--threads"),
-        *("--format", "raw"),
-        *("--output", str(output)),
+        *("--format", "raw", "--output", str(output)),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

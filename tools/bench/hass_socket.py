@@ -26,17 +26,16 @@ class SocketError(Exception):
 class State:
     """One state of an entity as this client learned it."""
 
-    state: str | None
-    """None when the entity was removed."""
+    state: str | None  # None: the entity was removed
     attributes: Mapping[str, Any]
     received: float
     """time.monotonic() when it arrived."""
 
-    @classmethod
-    def of(cls, state: Mapping[str, Any] | None) -> State:
-        """Stamp a state object of the API (None: removed) with the time now."""
-        state = state or {}
-        return cls(state.get("state"), state.get("attributes", {}), time.monotonic())
+
+def _stamped(state: Mapping[str, Any] | None) -> State:
+    """Stamp a state object of the API (None: removed) with the time now."""
+    state = state or {}
+    return State(state.get("state"), state.get("attributes", {}), time.monotonic())
 
 
 type Predicate = Callable[[State], bool]
@@ -65,11 +64,11 @@ class HassSocket:
         answer = await self._ws.receive_json()
         if answer.get("type") != "auth_ok":
             raise SocketError(f"websocket authentication failed: {answer}")
-        self._reader = asyncio.create_task(self._read())
+        self._reader = asyncio.create_task(self._read(self._ws))
         await self.send({"type": "subscribe_events", "event_type": "state_changed"})
         for state in await self.send({"type": "get_states"}):
             # A change that arrived meanwhile is newer than this list.
-            self.states.setdefault(state["entity_id"], State.of(state))
+            self.states.setdefault(state["entity_id"], _stamped(state))
 
     async def close(self) -> None:
         """Close the connection."""
@@ -97,15 +96,8 @@ class HassSocket:
             self._waiters.append((entity_id, predicate, future))
         return future
 
-    def state(self, entity_id: str) -> str | None:
-        """Return the entity's latest known state."""
-        state = self.states.get(entity_id)
-        return None if state is None else state.state
-
-    async def _read(self) -> None:
-        if self._ws is None:
-            return
-        async for message in self._ws:
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             self._dispatch(message.json())
@@ -125,7 +117,7 @@ class HassSocket:
                 future.set_exception(SocketError(str(message["error"])))
         elif message["type"] == "event":  # only state_changed is subscribed to
             data = message["event"]["data"]
-            state = self.states[data["entity_id"]] = State.of(data["new_state"])
+            state = self.states[data["entity_id"]] = _stamped(data["new_state"])
             self._waiters = [w for w in self._waiters if not w[2].done()]
             for entity_id, predicate, future in self._waiters:
                 if entity_id == data["entity_id"] and predicate(state):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 import json
 import math
 import os
@@ -62,7 +62,6 @@ class Profile:
     peer_periods: int
     """Poll periods of the RESTful setup per latency; three trials each."""
     detections: int
-    """Server changes per latency the integration is timed on."""
     peer_scan_interval: float | None
     """None keeps rest's default."""
     cost_counts: tuple[int, ...]
@@ -70,7 +69,7 @@ class Profile:
     window: float
     """Seconds of each CPU window and of the profile."""
     settle: float
-    """Seconds without a write to storage or database before a window opens."""
+    """Seconds without a save to storage before a window opens."""
 
 
 FULL = Profile(
@@ -93,15 +92,6 @@ QUICK = Profile(
     window=5.0,
     settle=2.0,
 )
-
-
-@dataclass(frozen=True)
-class Entities:
-    """The entities one setup is driven and read through."""
-
-    switch: str
-    select: str
-    no_signal: str
 
 
 @dataclass(frozen=True)
@@ -144,8 +134,9 @@ def integration_entities(index: int) -> tuple[str, ...]:
     )
 
 
-INTEGRATION = Entities(*integration_entities(INTEGRATION_SIM)[:3])
-PEER = Entities(
+# The switch, the preset select and the no-signal sensor of each setup.
+INTEGRATION = integration_entities(INTEGRATION_SIM)[:3]
+PEER = (
     "switch.mediascribe_recording",
     "select.mediascribe_preset",
     "binary_sensor.mediascribe_no_signal",
@@ -169,33 +160,26 @@ class Results:
     """Seconds per timed entry, the first one first."""
 
 
+@dataclass
 class Bench:
     """One run: the two Home Assistants, the simulators, and what is measured."""
 
-    def __init__(
-        self,
-        profile: Profile,
-        *,
-        measured: Hass,
-        idle: Hass,
-        sims: Sequence[MediaScribeSimulator],
-        session: Session,
-        results: Results,
-    ) -> None:
-        """Keep the connections a run measures through."""
-        self.profile = profile
-        self.measured = measured
-        self.idle = idle
-        self.ws = measured.socket
-        self.sims = sims
-        self.session = session
-        self.results = results
-        self.peer_interval = profile.peer_scan_interval or PEER_DEFAULT_INTERVAL
-        self.entry_sims: list[int] = []
+    profile: Profile
+    measured: Hass
+    idle: Hass
+    sims: Sequence[MediaScribeSimulator]
+    session: Session
+    results: Results
+    entry_sims: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Name what the trials use most."""
+        self.ws = self.measured.socket
+        self.peer_interval = self.profile.peer_scan_interval or PEER_DEFAULT_INTERVAL
 
     async def run(self) -> None:
         """Measure everything, in an order that keeps the measurements apart."""
-        up = [self.ws.expect(e, _available) for e in astuple(PEER)]
+        up = [self.ws.expect(e, _available) for e in PEER]
         try:
             await asyncio.wait_for(asyncio.gather(*up), SETUP_TIMEOUT)
         except TimeoutError:
@@ -207,7 +191,7 @@ class Bench:
             self.set_latency(latency)
             self.results.rtt[f"{latency:g}"] = await self.measure_rtt(INTEGRATION_SIM)
             for _ in range(self.profile.command_rounds):
-                for entity_id in (INTEGRATION.switch, INTEGRATION.select) * 2:
+                for entity_id in INTEGRATION[:2] * 2:
                     # Off the poll grid, as a user's command would be.
                     await asyncio.sleep(random.uniform(0.05, 0.3))  # noqa: S311
                     await self.command(entity_id, SETUP_INTEGRATION, latency)
@@ -215,7 +199,7 @@ class Bench:
                 # Shown means just polled: any phase of the next poll is as likely.
                 await asyncio.sleep(random.uniform(0, INTEGRATION_INTERVAL))  # noqa: S311
                 await self.detection(
-                    INTEGRATION_SIM, INTEGRATION.no_signal, SETUP_INTEGRATION, latency
+                    INTEGRATION_SIM, INTEGRATION[2], SETUP_INTEGRATION, latency
                 )
             for _ in range(self.profile.peer_periods):
                 await self.peer_period(latency)
@@ -283,9 +267,9 @@ class Bench:
         # The last poll's state changes arrive before a command is chosen.
         await asyncio.sleep(EVENTS_SETTLE)
         trials: list[Callable[[], Awaitable[None]]] = [
-            lambda: self.command(PEER.switch, SETUP_PEER, latency),
-            lambda: self.command(PEER.select, SETUP_PEER, latency),
-            lambda: self.detection(PEER_SIM, PEER.no_signal, SETUP_PEER, latency),
+            lambda: self.command(PEER[0], SETUP_PEER, latency),
+            lambda: self.command(PEER[1], SETUP_PEER, latency),
+            lambda: self.detection(PEER_SIM, PEER[2], SETUP_PEER, latency),
         ]
         random.shuffle(trials)
         poll = max(r.time for r in self.sims[PEER_SIM].requests if r.method == "GET")
@@ -304,7 +288,7 @@ class Bench:
         self, sim: int, entity_id: str, setup: str, latency: float
     ) -> None:
         """Toggle the no-signal flag on the server; time it until the state arrives."""
-        signal_lost = self.ws.state(entity_id) != "on"
+        signal_lost = self.ws.states[entity_id].state != "on"
         expected = "on" if signal_lost else "off"
         shown = self.ws.expect(entity_id, lambda state: state.state == expected)
         started = time.monotonic()
@@ -342,8 +326,7 @@ class Bench:
             if traced:
                 self.results.memory.append(await self.traced_memory())
             while len(self.entry_sims) < count:
-                # Entries 2.. use simulators 3..
-                sim = len(self.entry_sims) + IDLE_PEER_SIM
+                sim = len(self.entry_sims) + IDLE_PEER_SIM  # entries 2.. on 3..
                 await self.add_integration_entry(sim, timed=not traced)
                 if traced:
                     self.results.memory.append(await self.traced_memory())
@@ -372,8 +355,7 @@ class Bench:
             if time.monotonic() > deadline:
                 raise cpu.BenchError("Home Assistant wrote no tracemalloc figures")
             await asyncio.sleep(0.05)
-        sample: dict[str, Any] = json.loads(memory_file.read_text("utf-8"))
-        return {"entries": len(self.entry_sims), **sample}
+        return {"entries": len(self.entry_sims), **json.loads(memory_file.read_text())}
 
     async def cost_window(self) -> None:
         """Once steady, measure both Home Assistants' CPU time over one window."""

@@ -31,25 +31,11 @@ KIB = 1024
 MINUTE = 60.0
 
 
-@dataclass(frozen=True)
-class Spread:
-    """Median and the 10th to 90th percentile of some samples."""
-
-    n: int
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, samples: Sequence[float]) -> Spread:
-        """Summarize samples (at least one)."""
-        deciles = statistics.quantiles(samples, n=10, method="inclusive")
-        return cls(len(samples), statistics.median(samples), deciles[0], deciles[-1])
-
-    def cells(self) -> tuple[int, str, str]:
-        """Return n, the median and the range, as table cells."""
-        low, high = _duration(self.low), _duration(self.high)
-        return self.n, _duration(self.median), f"{low} - {high}"
+def _spread(samples: Sequence[float]) -> tuple[int, str, str]:
+    """Return n, the median and the 10th to 90th percentile, as table cells."""
+    deciles = statistics.quantiles(samples, n=10, method="inclusive")
+    low, high = _duration(deciles[0]), _duration(deciles[-1])
+    return len(samples), _duration(statistics.median(samples)), f"{low} - {high}"
 
 
 @dataclass(frozen=True)
@@ -83,54 +69,34 @@ class Summary:
         self.peer_interval: float = (
             results["profile"]["peer_scan_interval"] or PEER_DEFAULT_INTERVAL
         )
-        self.intervals = {INTEGRATION: INTEGRATION_INTERVAL, PEER: self.peer_interval}
         self.latencies = sorted(float(k) for k in results["rtt"])
         self.rtt: dict[float, float] = {
             x: statistics.median(results["rtt"][f"{x:g}"]) for x in self.latencies
         }
-        self.commands = _seconds_by_setup_and_latency(results["commands"])
-        self.detections = _seconds_by_setup_and_latency(results["detections"])
-        self.cost = sorted(
-            (CostRow(**window) for window in results["cost"]),
-            key=lambda row: row.entries,
-        )
+        self.commands = _grouped(results["commands"])
+        self.detections = _grouped(results["detections"])
+        self.cost = [CostRow(**window) for window in results["cost"]]
         self.memory: list[dict[str, Any]] = results["memory"]
 
-    def command(self, setup: str, latency: float) -> Spread:
-        """Return the spread of one setup's command times at one latency."""
-        return Spread.of(self.commands[setup, latency])
+    def command(self, setup: str, latency: float) -> float:
+        """Return the median of one setup's command times at one latency."""
+        return statistics.median(self.commands[setup, latency])
 
-    def requests_per_command(self, setup: str) -> dict[str, list[int]]:
-        """Return the requests of each method that each command of `setup` caused."""
-        return {
-            method: [
-                c["requests"][method]
-                for c in self.results["commands"]
-                if c["setup"] == setup
-            ]
-            for method in ("PUT", "GET")
-        }
+    def most_requests(self, setup: str) -> dict[str, int]:
+        """Return the most requests of each method one command of `setup` caused."""
+        commands = [c for c in self.results["commands"] if c["setup"] == setup]
+        return {m: max(c["requests"][m] for c in commands) for m in ("PUT", "GET")}
 
-    def memory_slopes(self) -> list[tuple[int, int, float]]:
-        """Return (first, last entry, bytes per entry) fitted over each half."""
-        points = [(m["entries"], m["traced"]) for m in self.memory]
-        middle = len(points) // 2
-        slopes = []
-        for half in (points[: middle + 1], points[middle:]):
-            fit = statistics.linear_regression(*zip(*half, strict=True))
-            slopes.append((half[0][0], half[-1][0], fit.slope))
-        return slopes
-
-    def own_memory(self) -> float:
-        """Return the per-entry growth of what the integration's own code allocated."""
+    def memory_per_entry(self) -> tuple[float, float]:
+        """Return the traced heap's and the integration's own growth per entry."""
+        entries = [m["entries"] for m in self.memory]
+        fit = statistics.linear_regression(entries, [m["traced"] for m in self.memory])
         first, last = self.memory[0], self.memory[-1]
         grown = last["packages"].get(OWN_CODE, 0) - first["packages"].get(OWN_CODE, 0)
-        return float(grown / (last["entries"] - first["entries"]))
+        return fit.slope, grown / (last["entries"] - first["entries"])
 
 
-def _seconds_by_setup_and_latency(
-    trials: Sequence[Mapping[str, Any]],
-) -> dict[tuple[str, float], list[float]]:
+def _grouped(trials: Sequence[Any]) -> dict[tuple[str, float], list[float]]:
     grouped: dict[tuple[str, float], list[float]] = defaultdict(list)
     for trial in trials:
         grouped[trial["setup"], trial["latency"]].append(trial["seconds"])
@@ -144,18 +110,16 @@ def targets(summary: Summary) -> Iterator[tuple[str, str, bool, str]]:
     """Judge every target against the measurements: name, measured, met, why."""
     for latency in summary.latencies:
         goal = COMMAND_RTT_TARGETS.get(latency, 1.0)
-        multiple = summary.command(INTEGRATION, latency).median / summary.rtt[latency]
+        multiple = summary.command(INTEGRATION, latency) / summary.rtt[latency]
         yield (
             f"Command to confirmed state at {_ms(latency)} <= {goal:g}x RTT",
             f"{multiple:.2f}x",
             multiple <= goal,
             "one round trip (the PUT's answer is the new state) plus Home"
-            " Assistant's own cost of a websocket action, a state write and its"
-            " event",
+            " Assistant's own work for the action, the state and its event",
         )
     ratios = {
-        latency: summary.command(PEER, latency).median
-        / summary.command(INTEGRATION, latency).median
+        latency: summary.command(PEER, latency) / summary.command(INTEGRATION, latency)
         for latency in summary.latencies
     }
     yield (
@@ -174,7 +138,7 @@ def targets(summary: Summary) -> Iterator[tuple[str, str, bool, str]]:
         polls["gets"] == polls["polls"] and polls["other"] == 0,
         "one coordinator per entry reads the status once for all its entities",
     )
-    most = {m: max(n) for m, n in summary.requests_per_command(INTEGRATION).items()}
+    most = summary.most_requests(INTEGRATION)
     yield (
         "At most one PUT and one GET per command",
         f"at most {most['PUT']} PUT and {most['GET']} GET",
@@ -212,13 +176,19 @@ def render(summary: Summary) -> str:
         for name, measured, met, why in targets(summary)
     ]
     commands = [
-        (_ms(x), _duration(rtt), setup, *spread.cells(), f"{spread.median / rtt:.2f}")
+        (
+            _ms(x),
+            _duration(rtt),
+            setup,
+            *_spread(summary.commands[setup, x]),
+            f"{summary.command(setup, x) / rtt:.2f}",
+        )
         for x, rtt in summary.rtt.items()
         for setup in SETUPS
-        for spread in [summary.command(setup, x)]
     ]
+    intervals = {INTEGRATION: INTEGRATION_INTERVAL, PEER: summary.peer_interval}
     detections = [
-        (setup, f"{summary.intervals[setup]:g} s", _ms(x), *Spread.of(d).cells())
+        (setup, f"{intervals[setup]:g} s", _ms(x), *_spread(d))
         for setup in SETUPS
         for x in summary.latencies
         if (d := summary.detections.get((setup, x)))
@@ -234,11 +204,11 @@ def render(summary: Summary) -> str:
         )
         for row in summary.cost
     ]
-    slopes = [(f"{a} - {b}", _kib(slope)) for a, b, slope in summary.memory_slopes()]
+    heap, own = summary.memory_per_entry()
     setup = results["setup"]
     setup_times = [
-        ("first (loads the integration)", *Spread.of(setup[:1]).cells()),
-        ("further entries", *Spread.of(setup[1:]).cells()),
+        ("first (loads the integration)", *_spread(setup[:1])),
+        ("further entries", *_spread(setup[1:])),
     ]
     return f"""\
 # Performance
@@ -283,14 +253,14 @@ needs one round trip.
 {_table("Added latency | RTT | Setup | n | Median | p10 - p90 | x RTT", commands)}
 
 The RESTful entities show a command's result with the next poll, every
-{summary.peer_interval:g} s; the bench sends their commands at phases spread
-evenly over the poll period. A user who minds the delay can add
+{summary.peer_interval:g} s; the bench sends their commands at a random phase
+in each third of the poll period. A user who minds the delay can add
 `homeassistant.update_entity` after each command (see rest-alternative.yaml):
 a second request and a second round trip.
 
 ## 2. A change on the server
 
-The simulator's no-signal flag is toggled at phases spread over each setup's
+The simulator's no-signal flag is toggled at random phases of each setup's
 poll period (nothing in Home Assistant is told), until the binary sensor's new
 state arrives on the websocket.
 
@@ -303,20 +273,20 @@ windows over the number of polls (requests less than 1 s apart are one poll).
 Per command: the requests from the action's call until it returned; the
 RESTful entities then take the new state from the next poll's GET.
 
-{_table("Setup | Requests per poll | Per command (median; most)", _requests(summary))}
+{_table("Setup | Requests per poll | Per command, at most", _requests(summary))}
 
 ## 4. CPU against the number of entries
 
 Steady state only: a window opens once every entry's entities have a state and
-neither Home Assistant has written its storage (`.storage/`, where registries
-and config entries are saved 10 s after a change) or its database for
-{profile["settle"]:g} s. Over the same {profile["window"]:g} s the bench reads
-the kernel's counters of both (user + system time, in {CLOCK_TICK * MS:g} ms
-ticks): `/proc/<pid>/task/<pid>/stat` of the main thread, which runs the event
-loop and all of the integration's code, and `/proc/<pid>/stat` of the whole
-process. The integration's share is the measured one's less the idle one's; per
-poll divides it by the polls the simulators answered in the window. With no
-entries the difference is the noise between two identical Home Assistants.
+neither Home Assistant has saved its storage (`.storage/`, where registries and
+config entries are saved 10 s after their last change) for
+{profile["settle"]:g} s. Over the same {profile["window"]:g} s the bench reads the
+kernel's counters of both (user + system time, in {CLOCK_TICK * MS:g} ms ticks):
+`/proc/<pid>/task/<pid>/stat` of the main thread, which runs the event loop and
+all of the integration's code, and `/proc/<pid>/stat` of the whole process. The
+integration's share is the measured one's less the idle one's; per poll
+divides it by the polls the simulators answered in the window. With no entries
+the difference is the noise between two identical Home Assistants.
 
 {_table(COST_HEADER, cost)}
 
@@ -324,19 +294,16 @@ entries the difference is the noise between two identical Home Assistants.
 
 ## 6. Memory per entry
 
-Python's heap inside Home Assistant, from `tracemalloc`: when the bench asks
-(SIGUSR1), Home Assistant's launcher (`tools/demo/launcher.py`) starts tracing,
-collects garbage and reports what the traced blocks hold: once before entry
-{summary.memory[0]["entries"] + 1} is added, then after every entry up to entry
-{summary.memory[-1]["entries"]}. Tracing slows every allocation, so it is off
-during the CPU windows, the profile and the timed setups. Per entry is the
-slope of a line fitted to each half of the samples.
-
-{_table("Entries | Per entry", slopes)}
-
-Of that, {_kib(summary.own_memory())} per entry was allocated by the integration's
-own code (`custom_components/mediascribe`); the rest by Home Assistant and the
-libraries it uses on the entry's behalf.
+{heap / KIB:.1f} KiB of Python's heap per entry, {own / KIB:.1f} KiB of it
+allocated by the integration's own code (`custom_components/mediascribe`), the
+rest by Home Assistant and the libraries it uses on the entry's behalf. From
+`tracemalloc`: when the bench asks (SIGUSR1), Home Assistant's launcher
+(`tools/demo/launcher.py`) starts tracing, collects garbage and reports what
+the traced blocks hold, once before entry {summary.memory[0]["entries"] + 1} is
+added, then after every entry up to entry {summary.memory[-1]["entries"]}; per
+entry is the slope of a line fitted to those samples. Tracing slows every
+allocation, so it is off during the CPU windows, the profile and the timed
+setups.
 
 ## 7. Setup
 
@@ -397,14 +364,12 @@ The same samples by where the code was running:
 
 def _requests(summary: Summary) -> Iterator[tuple[object, ...]]:
     for setup in SETUPS:
-        poll = summary.results["polls"][setup]
-        puts, gets = summary.requests_per_command(setup).values()
+        poll, most = summary.results["polls"][setup], summary.most_requests(setup)
         yield (
             setup,
             f"{poll['gets'] / max(poll['polls'], 1):.2f} GET ({poll['gets']} GETs in"
             f" {poll['polls']} polls)",
-            f"{statistics.median(puts):g} PUT + {statistics.median(gets):g} GET;"
-            f" {max(puts)} PUT + {max(gets)} GET",
+            f"{most['PUT']} PUT + {most['GET']} GET",
         )
 
 
@@ -417,10 +382,6 @@ def _table(header: str, rows: Iterable[Sequence[object]]) -> str:
 
 def _ms(seconds: float) -> str:
     return f"{seconds * MS:g} ms"
-
-
-def _kib(size: float) -> str:
-    return f"{size / KIB:.1f} KiB"
 
 
 def _duration(seconds: float) -> str:
@@ -448,9 +409,7 @@ def plot(summary: Summary, path: Path) -> None:
         axes.axhline(rtt, color="green", linestyle=":", label=f"RTT {rtt:.1f} ms")
     axes.set_yscale("log")
     axes.set_ylabel("command to confirmed state (ms, log scale)")
-    axes.set_title(
-        f"Command to confirmed state (RESTful polls every {summary.peer_interval:g} s)"
-    )
+    axes.set_title(f"The RESTful entities poll every {summary.peer_interval:g} s")
     axes.legend(loc="center left")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
