@@ -231,7 +231,7 @@ class Bench:
             current = options.index(state.state) if state.state in options else -1
             expected = options[(current + 1) % len(options)]
             service, data = "select_option", {"option": expected}
-        shown = self.ws.expect(entity_id, lambda state: state.state == expected)
+        shown = self.ws.expect(entity_id, lambda new: new.state == expected)
         sent = time.monotonic()
         await self.ws.send(
             {
@@ -290,7 +290,7 @@ class Bench:
         """Toggle the no-signal flag on the server; time it until the state arrives."""
         signal_lost = self.ws.states[entity_id].state != "on"
         expected = "on" if signal_lost else "off"
-        shown = self.ws.expect(entity_id, lambda state: state.state == expected)
+        shown = self.ws.expect(entity_id, lambda new: new.state == expected)
         started = time.monotonic()
         self.sims[sim].has_no_signal = signal_lost
         state = await asyncio.wait_for(shown, TRIAL_TIMEOUT + self.peer_interval)
