@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 import logging
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from aiohttp import ThreadedResolver
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    async_fire_time_changed_exact,
+    snapshot_platform,
 )
 
 # Imported before Home Assistant starts, so the harness's own testing_config
@@ -21,11 +26,11 @@ from custom_components.mediascribe.const import DOMAIN, SCAN_INTERVAL
 from simulator import MediaScribeSimulator
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Generator
-    from datetime import timedelta
+    from collections.abc import AsyncGenerator, Callable, Generator
 
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from syrupy.assertion import SnapshotAssertion
 
 # Distinctive, so a leak of it into logs or output is easy to find.
 TOKEN = "tok-3f9a1c27e6b84d0f"
@@ -34,7 +39,7 @@ PRESETS = ("Council Chamber", "Committee Room", "Default")
 # The entity ids the integration creates for SITE_NAME.
 SWITCH = "switch.springfield_city_council_recording"
 NO_SIGNAL = "binary_sensor.springfield_city_council_video_signal"
-PROBLEM = "binary_sensor.springfield_city_council_recording_problem"
+STATE = "sensor.springfield_city_council_recording_state"
 EVENT = "event.springfield_city_council_recording"
 PRESET = "select.springfield_city_council_preset"
 STARTED = "sensor.springfield_city_council_recording_started"
@@ -79,10 +84,9 @@ def limit_platforms(platforms: list[Platform] | None) -> Generator[None]:
 
 @pytest.fixture(autouse=True)
 def short_waits() -> Generator[None]:
-    """Make timeouts and command read-backs take a fraction of a second."""
+    """Make command read-backs take a fraction of a second."""
     base = "custom_components.mediascribe.coordinator"
     with (
-        patch(f"{base}.REQUEST_TIMEOUT", 0.5),
         patch(f"{base}.VERIFY_WINDOW", 0.2),
         patch(f"{base}.VERIFY_INTERVAL", 0.02),
     ):
@@ -141,6 +145,30 @@ async def init_integration(
     return mock_config_entry
 
 
+# Snapshots are taken idle and while recording, at a fixed time, so that file
+# names and start times are the same in every run.
+SNAPSHOT_STATES = pytest.mark.parametrize(
+    "recording", [False, True], ids=["idle", "recording"]
+)
+SNAPSHOT_TIME = pytest.mark.freeze_time("2026-12-01 18:00:00+00:00")
+
+
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    *,
+    recording: bool,
+) -> None:
+    """Snapshot the entry's entities, after a minute of recording if asked."""
+    if recording:
+        simulator.start_recording()
+        await poll(hass, freezer, timedelta(minutes=1))
+    await snapshot_platform(hass, er.async_get(hass), snapshot, entry.entry_id)
+
+
 async def poll(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -150,6 +178,29 @@ async def poll(
     freezer.tick(interval)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def settle(condition: Callable[[], bool], tries: int = 10_000) -> None:
+    """Let the event loop run, the clock standing still, until a condition holds."""
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    if tries == 10_000:
+        raise AssertionError("the condition never held")
+
+
+async def run_clock(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, until: asyncio.Future[Any]
+) -> None:
+    """Let the frozen clock run in small steps until a call has returned."""
+    for _ in range(1000):
+        if until.done():
+            return
+        freezer.tick(timedelta(seconds=0.01))
+        async_fire_time_changed_exact(hass)
+        await settle(lambda: False, tries=20)
+    raise AssertionError("the call never returned")
 
 
 async def call(

@@ -6,14 +6,19 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
 
-from .conftest import NO_SIGNAL, poll, state
+from .conftest import (
+    NO_SIGNAL,
+    SNAPSHOT_STATES,
+    SNAPSHOT_TIME,
+    poll,
+    snapshot_entities,
+    state,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -26,14 +31,20 @@ def platforms() -> list[Platform]:
     return [Platform.BINARY_SENSOR]
 
 
+@SNAPSHOT_TIME
+@SNAPSHOT_STATES
 async def test_binary_sensor_entities(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    recording: bool,
 ) -> None:
     """The sensors' states and registry entries."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(
+        hass, init_integration, simulator, freezer, snapshot, recording=recording
+    )
 
 
 @pytest.mark.usefixtures("init_integration")

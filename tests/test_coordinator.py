@@ -1,23 +1,46 @@
-"""Tests for polling: tolerance, server classes, Retry-After and device naming."""
+"""Tests for polling: tolerance, races with commands, server classes, naming."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from homeassistant.const import STATE_OFF, STATE_UNAVAILABLE
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
-from custom_components.mediascribe.const import RETRY_DELAY
+from custom_components.mediascribe import coordinator
+from custom_components.mediascribe.const import (
+    REQUEST_TIMEOUT,
+    RETRY_DELAY,
+    SCAN_INTERVAL,
+)
 from simulator import Fault
 
-from .conftest import SWITCH, poll, state
+from .conftest import EVENT, STATE, SWITCH, call, poll, run_clock, settle, state
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from simulator import MediaScribeSimulator
 
@@ -143,3 +166,150 @@ async def test_device_follows_site_name(
     )
     assert device.name == "Shelbyville Planning Board"
     assert state(hass, SWITCH) == STATE_OFF
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(latency=30),  # accepted, never answered
+        Fault(latency=REQUEST_TIMEOUT + 1),  # answers just too late
+        Fault(latency=REQUEST_TIMEOUT + 1, status=500),
+    ],
+)
+async def test_not_answering_shows_within_one_timeout(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fault: Fault,
+) -> None:
+    """A server that takes the request and does not answer shows at that poll."""
+    simulator.add_fault(fault)
+    sent = requests(simulator)
+    freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await settle(lambda: requests(simulator) > sent)
+    assert state(hass, SWITCH) == STATE_OFF
+    await poll(hass, freezer, timedelta(seconds=REQUEST_TIMEOUT))
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize("fault", [Fault(drop=True), Fault(status=503), None])
+async def test_polling_turned_off_shows_every_failure(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    fault: Fault | None,
+) -> None:
+    """With polling off, the update the user asks for shows any failure at once."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, pref_disable_polling=True)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await async_setup_component(hass, "homeassistant", {})
+    if fault is None:
+        await simulator.stop()
+    else:
+        simulator.add_fault(fault)
+    await update_entity(hass)
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE
+
+
+async def update_entity(hass: HomeAssistant) -> None:
+    """Ask for an update, as a user or an automation would.
+
+    The Recording state sensor is asked: the switch would wait for a command,
+    since its platform sends one thing at a time.
+    """
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": STATE}, blocking=True
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("recording", "service", "expected", "fired"),
+    [
+        (True, SERVICE_TURN_OFF, STATE_OFF, ["stopped"]),
+        (False, SERVICE_TURN_ON, STATE_ON, ["started"]),
+    ],
+)
+@pytest.mark.parametrize("poll_begins", ["before", "during"])
+async def test_late_poll_never_undoes_a_confirmed_command(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    recording: bool,
+    service: str,
+    expected: str,
+    fired: list[str],
+    poll_begins: str,
+) -> None:
+    """A status read before a command finished never replaces what it confirmed.
+
+    The server carries the command out late, so the command reads back until
+    it shows; the poll reads the old status and answers after the command is
+    confirmed.
+    """
+    await async_setup_component(hass, "homeassistant", {})
+    if recording:
+        simulator.start_recording()
+        await poll(hass, freezer)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    simulator.action_delay = coordinator.VERIFY_WINDOW / 2
+    tasks = []
+    for step in ("poll", "command") if poll_begins == "before" else ("command", "poll"):
+        sent = requests(simulator)
+        if step == "poll":
+            simulator.add_fault(Fault(latency=coordinator.VERIFY_WINDOW * 2, count=1))
+        coro = (
+            update_entity(hass)
+            if step == "poll"
+            else call(hass, "switch", service, SWITCH)
+        )
+        tasks.append(asyncio.ensure_future(coro))
+        await settle(lambda sent=sent: requests(simulator) > sent)
+    poll_task, command = tasks if poll_begins == "before" else tasks[::-1]
+    await run_clock(hass, freezer, command)  # the server shows the command
+    assert state(hass, SWITCH) == expected
+    await run_clock(hass, freezer, poll_task)  # the poll's old answer arrives
+    await asyncio.gather(*tasks)
+    await hass.async_block_till_done()
+    assert state(hass, SWITCH) == expected
+    event_types = [
+        e.data["new_state"].attributes["event_type"]
+        for e in events
+        if e.data["entity_id"] == EVENT
+    ]
+    assert event_types == fired
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_failed_poll_beside_a_failed_command_is_a_failure(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No poll counts as a success while the server answers nothing at all."""
+    await async_setup_component(hass, "homeassistant", {})
+    # The poll waits for an answer; the command's connection is dropped.
+    simulator.add_fault(Fault(latency=30, count=1))
+    simulator.add_fault(Fault(drop=True))
+    tasks = []
+    for coro in (update_entity(hass), call(hass, "switch", SERVICE_TURN_ON, SWITCH)):
+        sent = requests(simulator)
+        tasks.append(asyncio.ensure_future(coro))
+        await settle(lambda sent=sent: requests(simulator) > sent)
+    await settle(tasks[1].done)
+    freezer.tick(timedelta(seconds=REQUEST_TIMEOUT))
+    await run_clock(hass, freezer, tasks[0])
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[1], HomeAssistantError)
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE
+    assert "recovered" not in caplog.text
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+    assert diagnostics["last_update_success"] is False

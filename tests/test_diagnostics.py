@@ -2,77 +2,115 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 from typing import TYPE_CHECKING
 
-from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_URL
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from syrupy.filters import props
 
-from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault
 
-from .conftest import SITE_NAME, TOKEN
+from .conftest import SNAPSHOT_STATES, SNAPSHOT_TIME, TOKEN, poll
 
 if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
     from syrupy.assertion import SnapshotAssertion
 
     from simulator import MediaScribeSimulator
 
 
+@SNAPSHOT_TIME
+@SNAPSHOT_STATES
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
     snapshot: SnapshotAssertion,
+    recording: bool,
 ) -> None:
-    """The dump holds the known fields of the status and the entry, redacted."""
+    """The dump holds the entry without secrets and the known status fields."""
+    if recording:
+        simulator.start_recording()
+        await poll(hass, freezer, timedelta(minutes=1))
     result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert result == snapshot(exclude=props("created_at", "modified_at"))
 
 
-@pytest.mark.usefixtures("system_resolver")
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-async def test_diagnostics_hide_address_and_token_everywhere(
+@pytest.mark.parametrize(
+    ("fault", "state", "error"),
+    [
+        (None, "setup_retry", "cannot_connect"),
+        (Fault(status=503), "setup_retry", "server_error"),
+        (Fault(status=429), "setup_retry", "server_busy"),
+        (Fault(body=b"<html>"), "setup_retry", "invalid_response"),
+        (Fault(status=401), "setup_error", "invalid_auth"),
+    ],
+)
+async def test_diagnostics_of_an_entry_that_failed_to_set_up(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
     simulator: MediaScribeSimulator,
-    host: str,
+    fault: Fault | None,
+    state: str,
+    error: str,
 ) -> None:
-    """A hostile server's echoes and a connection error leave no address or token."""
-    port = simulator.port
-    url = f"http://{host}:{port}"
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=SITE_NAME,
-        data={CONF_URL: url, CONF_API_TOKEN: TOKEN, CONF_VERIFY_SSL: True},
+    """When setup fails, diagnostics still answer, with why and without secrets."""
+    address = simulator.url.removeprefix("http://")
+    if fault is None:
+        await simulator.stop()
+    else:
+        simulator.add_fault(fault)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    result = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
     )
+    assert (result["state"], result["last_error"]) == (state, error)
+    assert result["entry"]["data"][CONF_URL] == "**REDACTED**"
+    assert TOKEN not in json.dumps(result)
+    assert address not in json.dumps(result)
+
+
+@pytest.mark.parametrize(
+    "site", ["Room 80", "Hall 192.168.7.60:554.", "Chamber [::1]:80", "Port 8080"]
+)
+async def test_diagnostics_redact_secrets_not_lookalikes(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    site: str,
+) -> None:
+    """A token echoed into the status is starred; a name that looks odd is kept."""
+    simulator.site_name = site
     simulator.add_fault(
-        Fault(
-            fields={
-                "siteName": f"Echo {TOKEN} at {url}",
-                "debug": {"token": TOKEN, "peer": host},
-                "presets": [{"id": "p", "name": f"{host}:{port}"}],
-            }
-        )
+        Fault(fields={"presets": [{"id": "p", "name": f"Echo {TOKEN}"}]}, count=1)
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await poll(hass, freezer)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert result["status"]["site_name"] == site
+    assert result["status"]["presets"] == [{"id": "p", "name": "Echo ***"}]
+    address = simulator.url.removeprefix("http://")
     await simulator.stop()
     for _ in range(2):
-        await entry.runtime_data.async_refresh()
-
-    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+        await poll(hass, freezer)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert (result["last_update_success"], result["last_error"]) == (
+        False,
+        "cannot_connect",
+    )
     dumped = json.dumps(result)
-    assert result["last_update_success"] is False
-    assert "Cannot connect" in result["last_exception"]
-    assert "debug" not in result["status"]
-    for secret in (TOKEN, host, "127.0.0.1", str(port)):
-        assert secret not in dumped, secret
+    assert TOKEN not in dumped
+    assert address not in dumped

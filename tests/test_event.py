@@ -1,4 +1,4 @@
-"""Tests for recording health: the Recording event entity and the problem sensor."""
+"""Tests for recording health: the Recording event and the Recording state sensor."""
 
 from __future__ import annotations
 
@@ -8,26 +8,40 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.event import ATTR_EVENT_TYPE
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
     STATE_OFF,
-    STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     Platform,
 )
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
-    snapshot_platform,
 )
 
-from .conftest import EVENT, PROBLEM, SWITCH, call, poll, state
+from simulator import Fault
+
+from .conftest import (
+    EVENT,
+    SNAPSHOT_STATES,
+    SNAPSHOT_TIME,
+    STARTED,
+    STATE,
+    SWITCH,
+    call,
+    poll,
+    snapshot_entities,
+    state,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import Event, HomeAssistant
-    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -37,7 +51,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 def platforms() -> list[Platform]:
     """Return the platforms these tests need: health, and the switch to cause it."""
-    return [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SWITCH]
+    return [Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
 
 
 @pytest.fixture
@@ -73,14 +87,20 @@ def types(captured: list[Event]) -> list[str]:
 
 
 @pytest.mark.parametrize("platforms", [[Platform.EVENT]])
+@SNAPSHOT_TIME
+@SNAPSHOT_STATES
 async def test_event_entity(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    recording: bool,
 ) -> None:
     """The event entity's state and registry entry."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(
+        hass, init_integration, simulator, freezer, snapshot, recording=recording
+    )
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -141,22 +161,32 @@ async def test_stall_once_then_resume(
     """A frozen position is a stall at the third poll, reported once, then resumed."""
     simulator.start_recording()
     await poll(hass, freezer)
+    started = state(hass, STARTED)
     simulator.position_frozen = True
     for _ in range(2):
         await poll(hass, freezer)
-        assert state(hass, PROBLEM) == STATE_OFF
+        assert state(hass, STATE) == "recording"
     await poll(hass, freezer)
-    assert state(hass, PROBLEM) == STATE_ON
-    assert hass.states.get(PROBLEM).attributes["reason"] == "stalled"
-    # No storm while the stall lasts.
+    assert state(hass, STATE) == "stalled"
+    # No storm while the stall lasts: no entity is even rewritten.
+    writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED, writes.append, event_filter=callback(lambda _: True)
+    )
     for _ in range(6):
         await poll(hass, freezer)
     assert types(fired) == ["started", "stalled"]
+    assert writes == []
+    assert state(hass, STARTED) == started
 
     simulator.position_frozen = False
     await poll(hass, freezer)
-    assert state(hass, PROBLEM) == STATE_OFF
+    assert state(hass, STATE) == "recording"
     assert types(fired) == ["started", "stalled", "resumed"]
+    # The recording went on from where it stalled: it still began then.
+    for _ in range(3):
+        await poll(hass, freezer)
+    assert state(hass, STARTED) == started
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -174,7 +204,7 @@ async def test_no_false_stall_from_reads_in_the_same_second(
         for _ in range(5):
             await init_integration.runtime_data.async_refresh()
         await poll(hass, freezer, timedelta(seconds=1))
-    assert state(hass, PROBLEM) == STATE_OFF
+    assert state(hass, STATE) == "recording"
     assert types(fired) == ["started"]
 
 
@@ -195,7 +225,7 @@ async def test_restart_mid_recording_no_false_events(
     await poll(hass, freezer)
     await poll(hass, freezer)
     # Four polls of a frozen position, but only two since the restart.
-    assert state(hass, PROBLEM) == STATE_OFF
+    assert state(hass, STATE) == "recording"
     assert types(fired) == ["started"]
     await poll(hass, freezer)
     assert types(fired) == ["started", "stalled"]
@@ -230,22 +260,21 @@ async def test_signal_lost_and_restored_during_recording(
     freezer: FrozenDateTimeFactory,
     fired: list[Event],
 ) -> None:
-    """Losing the signal while recording is a problem and an event, each way once."""
+    """Losing the signal while recording is a state and an event, each way once."""
     simulator.has_no_signal = True
     await poll(hass, freezer)
-    # Without a recording, no signal is not a recording problem.
-    assert state(hass, PROBLEM) == STATE_OFF
+    # Without a recording, no signal is not a recording's trouble.
+    assert state(hass, STATE) == "stopped"
     simulator.has_no_signal = False
     simulator.start_recording()
     await poll(hass, freezer)
     simulator.has_no_signal = True
     await poll(hass, freezer)
     await poll(hass, freezer)
-    assert state(hass, PROBLEM) == STATE_ON
-    assert hass.states.get(PROBLEM).attributes["reason"] == "no_signal"
+    assert state(hass, STATE) == "no_signal"
     simulator.has_no_signal = False
     await poll(hass, freezer)
-    assert state(hass, PROBLEM) == STATE_OFF
+    assert state(hass, STATE) == "recording"
     assert types(fired) == ["started", "signal_lost", "signal_restored"]
     assert all(attrs["file_name"] for _, attrs in events(fired))
 
@@ -288,3 +317,57 @@ async def test_events_survive_an_outage_without_repeats(
     await simulator.start(port=port)
     await poll(hass, freezer)
     assert types(fired) == ["started", "stopped"]
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("recording", "fault", "service", "command", "reason"),
+    [
+        (False, None, SERVICE_TURN_ON, "start", "not_confirmed"),
+        (True, None, SERVICE_TURN_OFF, "stop", "not_confirmed"),
+        (False, Fault(status=500, count=1), SERVICE_TURN_ON, "start", "server_error"),
+        (False, Fault(status=400, count=1), SERVICE_TURN_ON, "start", "command_failed"),
+        (False, Fault(status=429, count=1), SERVICE_TURN_ON, "start", "server_busy"),
+        (False, Fault(drop=True), SERVICE_TURN_ON, "start", "cannot_connect"),
+        (True, Fault(drop=True), SERVICE_TURN_OFF, "stop", "cannot_connect"),
+    ],
+)
+async def test_failed_command_leaves_a_trace(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    fired: list[Event],
+    recording: bool,
+    fault: Fault | None,
+    service: str,
+    command: str,
+    reason: str,
+) -> None:
+    """A command not carried out is an event and stays shown until one succeeds."""
+    await async_setup_component(hass, "homeassistant", {})
+    if recording:
+        simulator.start_recording()
+        await update(hass)
+    if fault is None:
+        simulator.action_change = "ignore"
+    else:
+        simulator.add_fault(fault)
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "switch", service, SWITCH)
+    kind, attributes = events(fired)[-1]
+    assert (kind, attributes["reason"]) == (f"{command}_failed", reason)
+    simulator.action_change = "apply"
+    simulator.clear_faults()
+    for _ in range(2):
+        await update(hass)
+        trace = hass.states.get(STATE).attributes
+        assert (trace["failed_command"], trace["failure_reason"]) == (command, reason)
+    await call(hass, "switch", service, SWITCH)
+    trace = hass.states.get(STATE).attributes
+    assert (trace["failed_command"], trace["failure_reason"]) == (None, None)
+
+
+async def update(hass: HomeAssistant) -> None:
+    """Ask for a fresh status, as an automation would."""
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": STATE}, blocking=True
+    )

@@ -23,21 +23,23 @@ from homeassistant.util import dt as dt_util
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.mediascribe.const import DOMAIN
+from custom_components.mediascribe.const import DOMAIN, RETRY_DELAY, SCAN_INTERVAL
 from simulator import Fault
 
 from .conftest import (
     FILE,
     NO_SIGNAL,
     PRESET,
-    PROBLEM,
     STARTED,
+    STATE,
     SWITCH,
     call,
+    poll,
     state,
 )
 
 if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -64,14 +66,15 @@ async def test_unload_leaves_nothing_running(
     hass: HomeAssistant,
     simulator: MediaScribeSimulator,
     init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """After unload no poll runs and no task of the integration remains."""
-    coordinator = init_integration.runtime_data
     await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     simulator.clear_requests()
-    await coordinator.async_refresh()
-    assert coordinator.update_interval is not None
+    for _ in range(3):
+        await poll(hass, freezer, RETRY_DELAY + SCAN_INTERVAL)
+    assert simulator.requests == ()
     assert not [
         task for task in asyncio.all_tasks() if "mediascribe" in repr(task.get_coro())
     ]
@@ -81,8 +84,12 @@ async def test_unload_leaves_nothing_running(
 def valid_states(hass: HomeAssistant) -> None:
     """Assert that every entity holds a state its kind allows."""
     on_off = {STATE_ON, STATE_OFF, STATE_UNAVAILABLE}
-    for entity_id in (SWITCH, NO_SIGNAL, PROBLEM):
+    for entity_id in (SWITCH, NO_SIGNAL):
         assert state(hass, entity_id) in on_off
+    recording_state = hass.states.get(STATE)
+    assert recording_state is not None
+    if recording_state.state != STATE_UNAVAILABLE:
+        assert recording_state.state in recording_state.attributes["options"]
     preset = hass.states.get(PRESET)
     assert preset is not None
     if preset.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
@@ -129,8 +136,8 @@ OUTCOMES = st.sampled_from([None, 200, 204, 400, 401, 409, 429, 500, 503])
 @given(document=DOCUMENTS, outcome=OUTCOMES, turn_on=st.booleans())
 async def test_fuzz_statuses_and_command_outcomes(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     document: dict[str, Any],
     outcome: int | None,
@@ -139,8 +146,7 @@ async def test_fuzz_statuses_and_command_outcomes(
     """Arbitrary documents and outcomes: only defined errors, valid states."""
     simulator.clear_faults()
     simulator.add_fault(Fault(body=json.dumps(document).encode()))
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await poll(hass, freezer)
     valid_states(hass)
 
     simulator.clear_faults()

@@ -19,15 +19,21 @@ from homeassistant.const import (
 )
 from homeassistant.exceptions import HomeAssistantError
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
 
 from simulator import Fault
 
-from .conftest import PRESET, call, state
+from .conftest import (
+    PRESET,
+    SNAPSHOT_STATES,
+    SNAPSHOT_TIME,
+    call,
+    snapshot_entities,
+    state,
+)
 
 if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -42,14 +48,20 @@ def platforms() -> list[Platform]:
     return [Platform.SELECT]
 
 
+@SNAPSHOT_TIME
+@SNAPSHOT_STATES
 async def test_select_entity(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    recording: bool,
 ) -> None:
     """The select's state, options and registry entry."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(
+        hass, init_integration, simulator, freezer, snapshot, recording=recording
+    )
 
 
 @pytest.mark.usefixtures("init_integration")

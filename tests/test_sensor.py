@@ -8,16 +8,22 @@ from typing import TYPE_CHECKING
 from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_UNKNOWN, Platform
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
 
 from simulator import Fault
 
-from .conftest import FILE, STARTED, poll, state
+from .conftest import (
+    FILE,
+    SNAPSHOT_STATES,
+    SNAPSHOT_TIME,
+    STARTED,
+    poll,
+    snapshot_entities,
+    state,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -30,14 +36,20 @@ def platforms() -> list[Platform]:
     return [Platform.SENSOR]
 
 
+@SNAPSHOT_TIME
+@SNAPSHOT_STATES
 async def test_sensor_entities(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    recording: bool,
 ) -> None:
     """The sensors' states and registry entries."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(
+        hass, init_integration, simulator, freezer, snapshot, recording=recording
+    )
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -6,7 +6,6 @@ import asyncio
 from datetime import timedelta
 import itertools
 from typing import TYPE_CHECKING
-from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
@@ -20,18 +19,27 @@ from homeassistant.const import (
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.mediascribe.api import MediaScribeTimeoutError
-from custom_components.mediascribe.const import DOMAIN
+from custom_components.mediascribe.const import DOMAIN, REQUEST_TIMEOUT, SCAN_INTERVAL
 from simulator import Fault
 
-from .conftest import SWITCH, TOKEN, call, poll, state
+from .conftest import (
+    SNAPSHOT_STATES,
+    SNAPSHOT_TIME,
+    SWITCH,
+    TOKEN,
+    call,
+    poll,
+    run_clock,
+    settle,
+    snapshot_entities,
+    state,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -44,14 +52,20 @@ def platforms() -> list[Platform]:
     return [Platform.SWITCH]
 
 
+@SNAPSHOT_TIME
+@SNAPSHOT_STATES
 async def test_switch_entity(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
     init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    recording: bool,
 ) -> None:
     """The switch's state and registry entry."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(
+        hass, init_integration, simulator, freezer, snapshot, recording=recording
+    )
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -161,40 +175,38 @@ async def test_connection_lost_during_command(
     assert state(hass, SWITCH) == STATE_OFF
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_command_never_waits_for_a_poll(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: MediaScribeSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A poll stuck on a silent server neither delays nor overwrites a command."""
-    coordinator = init_integration.runtime_data
-    release = asyncio.Event()
-
-    async def stuck() -> None:
-        await release.wait()
-        raise MediaScribeTimeoutError("no answer")
-
-    with patch.object(coordinator.client, "get_status", stuck):
-        poll_task = hass.async_create_task(coordinator.async_refresh())
-        await asyncio.sleep(0)
-        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
-        assert state(hass, SWITCH) == STATE_ON
-        assert not poll_task.done()
-        release.set()
-        await poll_task
-    # The poll began before the command, so its failure is old news.
+    simulator.add_fault(Fault(latency=30, count=1))
+    simulator.clear_requests()
+    freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await settle(lambda: bool(simulator.requests))
+    await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert state(hass, SWITCH) == STATE_ON
+    # The poll began before the command answered, so its failure is old news.
+    await poll(hass, freezer, timedelta(seconds=REQUEST_TIMEOUT))
     assert state(hass, SWITCH) == STATE_ON
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_command_during_outage_sends_one_request(
-    hass: HomeAssistant, simulator: MediaScribeSimulator
+    hass: HomeAssistant, simulator: MediaScribeSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """During an outage a command fails after its own request, retried by nobody."""
     simulator.add_fault(Fault(latency=30))
     simulator.clear_requests()
+    command = asyncio.ensure_future(call(hass, "switch", SERVICE_TURN_ON, SWITCH))
+    await settle(lambda: bool(simulator.requests))
+    freezer.tick(REQUEST_TIMEOUT)
+    await run_clock(hass, freezer, command)
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+        await command
     assert err.value.translation_key == "cannot_connect"
-    assert [r.method for r in simulator.requests] == ["PUT"]
+    assert [r.method for r in simulator.requests].count("PUT") == 1
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -12,7 +12,6 @@ from tests.conftest import (  # noqa: F401 - re-exported for the e2e tests
     FILE as RECORDING_FILE,
     NO_SIGNAL,
     PRESET,
-    PROBLEM,
     STARTED as RECORDING_STARTED,
     SWITCH,
 )
