@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import models
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.const import SERVICE_TURN_OFF
+from homeassistant.const import SERVICE_TURN_OFF, SERVICE_TURN_ON
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
@@ -23,8 +24,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from simulator import MediaScribeSimulator
+from simulator.faults import Fault
 
-from .conftest import EVENT, PRESET, PROBLEM, SWITCH, call, state
+from .conftest import EVENT, PRESET, STATE, SWITCH, call, poll, state
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -127,9 +129,7 @@ async def seconds_pass(
 ) -> None:
     """Let time pass in polling steps, so the entities follow the simulator."""
     for _ in range(seconds // 5):
-        freezer.tick(timedelta(seconds=5))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await poll(hass, freezer)
 
 
 def preset_name(simulator: MediaScribeSimulator) -> str:
@@ -137,9 +137,9 @@ def preset_name(simulator: MediaScribeSimulator) -> str:
     return next(p.name for p in simulator.presets if p.id == simulator.active_preset_id)
 
 
-def messages(calls: list[ServiceCall]) -> list[str]:
-    """Return the messages the mocked notify action received."""
-    return [call.data["message"] for call in calls]
+def sent(calls: list[ServiceCall], key: str = "message") -> list[str]:
+    """Return one field of what the mocked notify action received."""
+    return [call.data[key] for call in calls]
 
 
 @pytest.fixture
@@ -264,7 +264,7 @@ async def test_only_matching_meetings_are_recorded_and_watched(
     simulator.start_recording()
     simulator.position_frozen = True
     await run_until(hass, freezer, 20)
-    assert state(hass, PROBLEM) == "on"
+    assert state(hass, STATE) == "stalled"
     simulator.position_frozen = False
     await run_until(hass, freezer, 31)
     assert simulator.is_recording
@@ -276,7 +276,7 @@ async def test_only_matching_meetings_are_recorded_and_watched(
     simulator.position_frozen = True
     await run_until(hass, freezer, 60)
     file_name = hass.states.get(EVENT).attributes["file_name"]
-    assert messages(notified) == [
+    assert sent(notified) == [
         "Springfield City Council is not recording CITY COUNCIL meeting: the "
         f"recording {file_name} has stalled, the file is not growing."
     ]
@@ -305,19 +305,20 @@ async def test_overlapping_meetings_record_until_the_last_ends(
 
 @pytest.mark.usefixtures("config_dir")
 @pytest.mark.parametrize(
-    ("server_down", "reason"),
+    ("polls_down", "reason"),
     [
-        (False, "the server did not start the recording"),
-        (True, "Home Assistant cannot reach the server"),
+        (None, "the server did not start the recording"),
+        (2, "Home Assistant cannot reach the server"),
+        (0, "Home Assistant cannot reach the server"),
     ],
-    ids=["start-ignored", "server-unreachable"],
+    ids=["start-ignored", "server-unreachable", "server-lost-at-start"],
 )
 async def test_failed_start_runs_the_failure_actions(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
     notified: list[ServiceCall],
-    server_down: bool,
+    polls_down: int | None,
     reason: str,
 ) -> None:
     """A start the server does not carry out is reported with what went wrong.
@@ -326,72 +327,55 @@ async def test_failed_start_runs_the_failure_actions(
     frozen clock would never let that moment pass.
     """
     simulator.action_change = "ignore"
-    if server_down:
+    if polls_down is not None:
         await simulator.stop()
-        for _ in range(2):
+        for _ in range(polls_down):
             await init_integration.runtime_data.async_refresh()
+        assert (state(hass, SWITCH) == "unavailable") is (polls_down > 0)
     now = dt_util.now()
     await setup_calendar(hass, [meeting("City Council Meeting", 1, 60, now)])
     await use_blueprint(hass, "record_calendar_meetings.yaml", CALENDAR_INPUTS)
     async_fire_time_changed(hass, now + timedelta(minutes=1, seconds=1))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert not simulator.is_recording
-    assert messages(notified) == [
+    assert sent(notified) == [
         f"Springfield City Council is not recording City Council Meeting: {reason}."
     ]
 
 
+ALERTED = ("message", "problem", "reason", "file_name", "path")
 HEALTH_INPUTS = {
     "recording_event": EVENT,
-    "recording_problem": PROBLEM,
+    "recording_state": STATE,
     "grace_period": 30,
     "alert_actions": [
-        {
-            "action": "notify.notify",
-            "data": {
-                key: f"{{{{ {key} }}}}"
-                for key in ("message", "problem", "file_name", "path")
-            },
-        }
+        {"action": "notify.notify", "data": {k: f"{{{{ {k} }}}}" for k in ALERTED}}
     ],
 }
 
 
-def problems(calls: list[ServiceCall]) -> list[str]:
-    """Return the problems the alerts reported."""
-    return [call.data["problem"] for call in calls]
-
-
-@pytest.fixture
-async def alerts(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    config_dir: Path,
-    notified: list[ServiceCall],
-) -> list[ServiceCall]:
-    """Set up the recording health alert; return the alerts it sends."""
-    await use_blueprint(hass, "recording_health_alert.yaml", HEALTH_INPUTS)
-    return notified
-
-
+@pytest.mark.usefixtures("config_dir")
 async def test_alert_for_a_stall_once_with_the_file(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
-    alerts: list[ServiceCall],
+    notified: list[ServiceCall],
 ) -> None:
     """A stall alerts once, naming the file; its event restored by a reload is old."""
+    await use_blueprint(hass, "recording_health_alert.yaml", HEALTH_INPUTS)
     simulator.start_recording()
     await seconds_pass(hass, freezer, 10)
     simulator.position_frozen = True
     await seconds_pass(hass, freezer, 60)
     event = hass.states.get(EVENT).attributes
-    assert [alert.data for alert in alerts] == [
+    assert [alert.data for alert in notified] == [
         {
             "message": f"Springfield City Council: the recording "
-            f"{event['file_name']} has stalled, the file is not growing.",
+            f"{event['file_name']} has stalled, the file is not growing. "
+            "Check MediaScribe now.",
             "problem": "stalled",
+            "reason": "",
             "file_name": event["file_name"],
             "path": event["path"],
         }
@@ -399,68 +383,52 @@ async def test_alert_for_a_stall_once_with_the_file(
     await hass.config_entries.async_reload(init_integration.entry_id)
     await seconds_pass(hass, freezer, 5)
     assert state(hass, EVENT) != "unavailable"
-    assert len(alerts) == 1
+    assert len(notified) == 1
 
 
+@pytest.mark.usefixtures("init_integration", "config_dir")
+@pytest.mark.parametrize(("grace", "quiet", "late"), [(30, 25, 10), (0, 0, 5)])
 async def test_alert_after_the_grace_period_without_a_signal(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: MediaScribeSimulator,
-    alerts: list[ServiceCall],
+    notified: list[ServiceCall],
+    grace: int,
+    quiet: int,
+    late: int,
 ) -> None:
-    """A signal lost while recording alerts once after the grace period."""
+    """Recording without a signal alerts once after the grace period, not before."""
+    inputs = {**HEALTH_INPUTS, "grace_period": grace}
+    await use_blueprint(hass, "recording_health_alert.yaml", inputs)
+    simulator.has_no_signal = True
+    await seconds_pass(hass, freezer, 120)
     simulator.start_recording()
-    await seconds_pass(hass, freezer, 10)
-    simulator.has_no_signal = True
-    await seconds_pass(hass, freezer, 15)
-    simulator.has_no_signal = False
-    await seconds_pass(hass, freezer, 30)
-    simulator.has_no_signal = True
-    await seconds_pass(hass, freezer, 25)
-    assert state(hass, PROBLEM) == "on"
-    assert alerts == []
-    await seconds_pass(hass, freezer, 10)
+    await seconds_pass(hass, freezer, quiet)
+    assert notified == []  # none for no signal while not recording: nothing lost
+    await seconds_pass(hass, freezer, late)
     file_name = hass.states.get(EVENT).attributes["file_name"]
-    assert messages(alerts) == [
-        f"Springfield City Council is recording {file_name} without a video signal."
+    assert sent(notified) == [
+        f"Springfield City Council is recording {file_name} without a video "
+        "signal. Check the camera and its cable."
     ]
-    await seconds_pass(hass, freezer, 120)
-    assert len(alerts) == 1
-
-
-async def test_alert_when_recording_starts_without_a_signal(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: MediaScribeSimulator,
-    alerts: list[ServiceCall],
-) -> None:
-    """A recording started without a signal alerts after the grace period too."""
-    simulator.has_no_signal = True
-    await seconds_pass(hass, freezer, 120)
-    assert alerts == []  # no signal, but nothing recorded: nothing lost
-    simulator.start_recording()
-    await seconds_pass(hass, freezer, 25)
-    assert alerts == []
-    await seconds_pass(hass, freezer, 10)
-    assert problems(alerts) == ["signal_lost"]
+    await seconds_pass(hass, freezer, 60)
+    for no_signal, seconds in ((False, 30), (True, 15), (False, 30), (True, 35)):
+        simulator.has_no_signal = no_signal
+        await seconds_pass(hass, freezer, seconds)
+    assert state(hass, STATE) == "no_signal"
+    # A glitch alerts only without a grace period.
+    assert sent(notified, "problem") == ["signal_lost"] * (2 if grace else 3)
 
 
 @pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
 @pytest.mark.parametrize(
     ("calendar", "minutes", "stopped_by", "alerted"),
     [
-        (CALENDAR, 10, "server", ["stopped_outside"]),
-        (CALENDAR, 10, "home_assistant", []),
-        (CALENDAR, 10, "server_restart", ["stopped_outside"]),
-        (CALENDAR, 40, "server", []),
-        ("", 40, "server", ["stopped_outside"]),
-    ],
-    ids=[
-        "during-event",
-        "by-home-assistant",
-        "in-outage",
-        "after-event",
-        "no-calendar",
+        pytest.param(CALENDAR, 10, "server", True, id="during-event"),
+        pytest.param(CALENDAR, 10, "home_assistant", False, id="by-home-assistant"),
+        pytest.param(CALENDAR, 10, "server_restart", True, id="in-outage"),
+        pytest.param(CALENDAR, 40, "server", False, id="after-event"),
+        pytest.param("", 40, "server", True, id="no-calendar"),
     ],
 )
 async def test_alert_for_a_stop_outside_home_assistant(
@@ -471,7 +439,7 @@ async def test_alert_for_a_stop_outside_home_assistant(
     calendar: str,
     minutes: float,
     stopped_by: str,
-    alerted: list[str],
+    alerted: bool,
 ) -> None:
     """A stop at the server alerts (during a calendar event, if one is chosen).
 
@@ -495,26 +463,57 @@ async def test_alert_for_a_stop_outside_home_assistant(
         simulator.stop_recording()
         await simulator.start(port=port)
     await seconds_pass(hass, freezer, 10)
-    assert hass.states.get(EVENT).attributes["event_type"] == "stopped"
-    assert problems(notified) == alerted
+    event = hass.states.get(EVENT).attributes
+    assert event["event_type"] == "stopped"
+    assert sent(notified) == alerted * [
+        f"Springfield City Council: the recording {event['file_name']} stopped, "
+        "not from Home Assistant. If the meeting is still going on, start "
+        "recording again."
+    ]
+    assert sent(notified, "problem") == alerted * ["stopped_outside"]
+
+
+SERVICES = {"start": SERVICE_TURN_ON, "stop": SERVICE_TURN_OFF}
+UNREACHABLE = "Home Assistant cannot reach the MediaScribe server"
 
 
 @pytest.mark.usefixtures("init_integration", "config_dir")
-async def test_default_alert_is_a_notification(
+@pytest.mark.parametrize(
+    ("command", "fault", "reason"),
+    [
+        ("start", None, "MediaScribe did not carry it out"),
+        ("stop", None, "MediaScribe did not carry it out"),
+        ("stop", Fault(status=429, count=1), "the MediaScribe server was busy"),
+        ("start", Fault(drop=True), UNREACHABLE),
+    ],
+    ids=["start-ignored", "stop-ignored", "stop-busy", "server-lost"],
+)
+async def test_default_alert_for_a_failed_start_or_stop(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
+    command: str,
+    fault: Fault | None,
+    reason: str,
 ) -> None:
-    """Without chosen actions the blueprint creates a persistent notification."""
+    """A failed start or stop notifies why; on the real clock, for the read-back."""
     calls = async_mock_service(hass, "persistent_notification", "create")
     inputs = {k: v for k, v in HEALTH_INPUTS.items() if k != "alert_actions"}
     await use_blueprint(hass, "recording_health_alert.yaml", inputs)
-    simulator.start_recording()
-    await seconds_pass(hass, freezer, 5)
-    simulator.stop_recording()
-    await seconds_pass(hass, freezer, 5)
-    [notification] = calls
-    assert notification.data["title"] == "MediaScribe recording problem"
-    assert notification.data["message"].endswith(
-        "stopped without a stop from Home Assistant."
-    )
+    if command == "stop":
+        simulator.start_recording()
+        await init_integration.runtime_data.async_refresh()
+    # The server carries out nothing; a fault fails the request before that.
+    simulator.action_change = "ignore"
+    if fault is not None:
+        simulator.add_fault(fault)
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "switch", SERVICES[command], SWITCH)
+    await hass.async_block_till_done()
+    assert [call.data for call in calls] == [
+        {
+            "title": "MediaScribe recording problem",
+            "message": f"Springfield City Council did not {command} recording: "
+            f"{reason}. {command.title()} the recording in MediaScribe itself.",
+        }
+    ]
