@@ -194,12 +194,12 @@ async def run_clock(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, until: asyncio.Future[Any]
 ) -> None:
     """Let the frozen clock run in small steps until a call has returned."""
-    for _ in range(1000):
+    for _ in range(2000):
         if until.done():
             return
         freezer.tick(timedelta(seconds=0.01))
         async_fire_time_changed_exact(hass)
-        await settle(lambda: False, tries=20)
+        await settle(lambda: False, tries=50)
     raise AssertionError("the call never returned")
 
 

@@ -393,10 +393,7 @@ COMPRESSION_AND_SIZE = {
 
 @pytest.mark.parametrize(
     ("fault", "expected"),
-    cases(HOSTILE)
-    + cases(ENCODINGS)
-    + cases(UNUSABLE)
-    + cases(COMPRESSION_AND_SIZE),
+    cases(HOSTILE) + cases(ENCODINGS) + cases(UNUSABLE) + cases(COMPRESSION_AND_SIZE),
 )
 @CALLS
 async def test_body(serve: Serve, call: Call, fault: Fault, expected: str) -> None:

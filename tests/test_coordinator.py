@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from simulator import MediaScribeSimulator
 
 
+@pytest.fixture(autouse=True)
+def short_waits() -> None:
+    """Keep the real read-back window: these tests move the frozen clock."""
+
+
 def requests(simulator: MediaScribeSimulator) -> int:
     """Return how many requests reached the server."""
     return len(simulator.requests)
