@@ -29,8 +29,6 @@ PRESET_FIELD: Final = "activePresetId"
 
 # A status document is a few hundred bytes; anything far larger is not one.
 MAX_BODY_BYTES: Final = 1024 * 1024
-# Host names that only resolve inside a local network (RFC 6762, RFC 8375).
-LOCAL_SUFFIXES: Final = (".local", ".lan", ".home.arpa", ".internal", ".localdomain")
 # Ten years: a longer "recording" is a broken counter, not a meeting.
 MAX_POSITION_SECONDS: Final = 10 * 366 * 24 * 3600
 # A server asking to be left alone longer than this is asked again anyway.
@@ -281,25 +279,6 @@ def normalize_token(text: str) -> str:
     if _has_forbidden_characters(token) or not token.isascii():
         raise InvalidTokenError("The API token contains spaces or control characters")
     return token
-
-
-def exposes_token(url: str) -> bool:
-    """Return whether the token would cross a public network unencrypted.
-
-    True for plain http to a public IP address or to a host name that is not
-    one of the names local networks use; names are not resolved.
-    """
-    base = URL(url)
-    host = base.host or ""
-    if base.scheme == "https":
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return not (
-            "." not in host or host == "localhost" or host.endswith(LOCAL_SUFFIXES)
-        )
-    return address.is_global
 
 
 class MediaScribeClient:

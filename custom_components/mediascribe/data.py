@@ -18,33 +18,11 @@ if TYPE_CHECKING:
 
     from .api import Preset, Recording, Status
 
-# Event types of the Recording event entity.
-STARTED = "started"
-STOPPED = "stopped"
-STALLED = "stalled"
-RESUMED = "resumed"
-SIGNAL_LOST = "signal_lost"
-SIGNAL_RESTORED = "signal_restored"
-START_FAILED = "start_failed"
-STOP_FAILED = "stop_failed"
-PRESET_FAILED = "preset_failed"
-EVENT_TYPES = [
-    STARTED,
-    STOPPED,
-    STALLED,
-    RESUMED,
-    SIGNAL_LOST,
-    SIGNAL_RESTORED,
-    START_FAILED,
-    STOP_FAILED,
-    PRESET_FAILED,
-]
-# States of the Recording state sensor, the worst trouble first.
-STALLED_STATE = "stalled"
-NO_SIGNAL_STATE = "no_signal"
-RECORDING_STATE = "recording"
-STOPPED_STATE = "stopped"
-RECORDING_STATES = [RECORDING_STATE, STOPPED_STATE, STALLED_STATE, NO_SIGNAL_STATE]
+# Event types of the Recording event entity, and the Recording state sensor's
+# states (used as literals below).
+EVENT_TYPES = ["started", "stopped", "stalled", "resumed", "signal_lost"]
+EVENT_TYPES += ["signal_restored", "start_failed", "stop_failed", "preset_failed"]
+RECORDING_STATES = ["recording", "stopped", "stalled", "no_signal"]
 # How much of a preset id a label shows to tell presets of one name apart.
 MAX_ID_SUFFIX = 64
 
@@ -94,10 +72,10 @@ class MediaScribeData:
     def recording_state(self) -> str:
         """Return what the recording is doing, the worst trouble first."""
         if self.status.recording is None:
-            return STOPPED_STATE
+            return "stopped"
         if self.stalled:
-            return STALLED_STATE
-        return NO_SIGNAL_STATE if self.status.has_no_signal else RECORDING_STATE
+            return "stalled"
+        return "no_signal" if self.status.has_no_signal else "recording"
 
 
 def build_data(
@@ -172,7 +150,7 @@ def _events(
     before, now = previous.status.recording, data.status.recording
     if before is not None and before != now:
         yield RecordingEvent(
-            STOPPED,
+            "stopped",
             {
                 **recording_attributes(before),
                 "duration": before.position,
@@ -183,12 +161,12 @@ def _events(
         return
     attributes = recording_attributes(now)
     if before != now:
-        yield RecordingEvent(STARTED, {**attributes, "preset": data.active_option})
+        yield RecordingEvent("started", {**attributes, "preset": data.active_option})
         return
     if data.stalled != previous.stalled:
-        yield RecordingEvent(STALLED if data.stalled else RESUMED, attributes)
+        yield RecordingEvent("stalled" if data.stalled else "resumed", attributes)
     if data.status.has_no_signal != previous.status.has_no_signal:
-        kind = SIGNAL_LOST if data.status.has_no_signal else SIGNAL_RESTORED
+        kind = "signal_lost" if data.status.has_no_signal else "signal_restored"
         yield RecordingEvent(kind, attributes)
 
 
@@ -222,7 +200,7 @@ def preset_options(presets: tuple[Preset, ...]) -> dict[str, str]:
     names: dict[str, str] = {}
     for preset in presets:
         name = preset.name.strip() or preset.id
-        # A repeated id keeps one name, whichever comes first.
+        # A repeated id keeps one name, the same whatever the order.
         names[preset.id] = min(name, names.get(preset.id, name))
     shared = Counter(fit(name) for name in names.values())
     labels = {
