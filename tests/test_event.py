@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -371,3 +372,70 @@ async def update(hass: HomeAssistant) -> None:
     await hass.services.async_call(
         "homeassistant", "update_entity", {"entity_id": STATE}, blocking=True
     )
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("recording", "service", "kind", "source"),
+    [
+        (False, SERVICE_TURN_ON, "started", None),
+        (True, SERVICE_TURN_OFF, "stopped", "home_assistant"),
+    ],
+)
+@pytest.mark.parametrize(
+    "answer", [b"<html>Internal Server Error</html>", b'{"siteName": 7}', b"{"]
+)
+async def test_command_carried_out_despite_a_bad_answer(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    fired: list[Event],
+    recording: bool,
+    service: str,
+    kind: str,
+    source: str | None,
+    answer: bytes,
+) -> None:
+    """A server that acts and then answers garbage: the call succeeds, no alarm."""
+    await async_setup_component(hass, "homeassistant", {})
+    if recording:
+        simulator.start_recording()
+        await update(hass)
+    simulator.add_fault(Fault(body=answer, count=1))
+    await call(hass, "switch", service, SWITCH)
+    last, attributes = events(fired)[-1]
+    assert (last, attributes.get("source")) == (kind, source)
+    assert hass.states.get(STATE).attributes["failed_command"] is None
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("service", [SERVICE_TURN_ON, SERVICE_TURN_OFF])
+async def test_no_second_command_for_what_already_is(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, service: str
+) -> None:
+    """Starting a recording that runs (or stopping a stopped one) sends nothing."""
+    await async_setup_component(hass, "homeassistant", {})
+    if service == SERVICE_TURN_ON:
+        simulator.start_recording()
+        await update(hass)
+    simulator.clear_requests()
+    await call(hass, "switch", service, SWITCH)
+    assert simulator.requests == ()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_late_stop_is_still_home_assistants(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, fired: list[Event]
+) -> None:
+    """A stop that takes effect after the window fails, then reads as ours."""
+    await async_setup_component(hass, "homeassistant", {})
+    simulator.start_recording()
+    await update(hass)
+    simulator.action_delay = 0.5
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "switch", SERVICE_TURN_OFF, SWITCH)
+    await asyncio.sleep(0.6)
+    await update(hass)
+    assert [(kind, attrs.get("source")) for kind, attrs in events(fired)][-2:] == [
+        ("stop_failed", None),
+        ("stopped", "home_assistant"),
+    ]

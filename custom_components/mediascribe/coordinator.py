@@ -185,10 +185,15 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         reports, and a failure is recorded for the Recording event entity.
         """
         async with self._command_lock:
+            if self.last_update_success and confirmed(self.data.status):
+                # Already so: a second start could split the recording.
+                return
             try:
                 status = await self._async_send_and_read_back(send, confirmed)
             except MediaScribeError as err:
-                raise await self._async_command_error(name, err) from err
+                if error := await self._async_command_error(name, err, confirmed):
+                    raise error from err
+                return
             finally:
                 self._commands_done += 1
             failure = (
@@ -231,13 +236,18 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
             async with asyncio.timeout(VERIFY_WINDOW):
                 while not confirmed(status):
                     await asyncio.sleep(VERIFY_INTERVAL)
-                    status = await self.client.get_status()
+                    # One failed read is not the end: the window bounds them.
+                    with contextlib.suppress(MediaScribeError):
+                        status = await self.client.get_status()
         return status
 
     async def _async_command_error(
-        self, name: str, err: MediaScribeError
-    ) -> HomeAssistantError:
-        """Record a failed command and show the truth; return the error to raise."""
+        self, name: str, err: MediaScribeError, confirmed: Callable[[Status], bool]
+    ) -> HomeAssistantError | None:
+        """Record a failed command and show the truth; return the error to raise.
+
+        None if the server carried the command out after all.
+        """
         key = _error_key(err, command=True)
         if isinstance(err, MediaScribeAuthenticationError):
             self.config_entry.async_start_reauth(self.hass)
@@ -256,6 +266,10 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
                 status = await self.client.get_status()
             except MediaScribeError as read_err:
                 unknown = read_err
+            else:
+                if confirmed(status):
+                    self.async_set_updated_data(self._next_data(status, command=name))
+                    return None
         self.async_set_updated_data(
             self._next_data(status, failure=CommandFailure(name, key))
         )

@@ -135,7 +135,9 @@ def build_data(
     )
     if previous is None:
         return data
-    events = list(_events(previous, data, stopped_by_us=command == "stop"))
+    # A stop that failed, then took effect late, was still Home Assistant's.
+    late_stop = previous.failure is not None and previous.failure.command == "stop"
+    events = list(_events(previous, data, stopped_by_us=command == "stop" or late_stop))
     if failure is not None:
         events.append(
             RecordingEvent(f"{failure.command}_failed", {"reason": failure.reason})
