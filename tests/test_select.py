@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.select import (
@@ -18,8 +19,11 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 import pytest
 
+from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault
 
 from .conftest import (
@@ -210,3 +214,25 @@ async def test_follows_server_and_edge_states(
     await serve_presets(hass, init_integration, simulator, [])
     assert state(hass, PRESET) == STATE_UNAVAILABLE
     assert hass.states.get(PRESET).attributes.get(ATTR_OPTION) is None
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("active", ["gone", "", "09c64401"])
+async def test_preset_not_applied_from_an_unlisted_preset(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, active: str
+) -> None:
+    """With the active preset unlisted, the error has no empty part."""
+    await async_setup_component(hass, "homeassistant", {})
+    simulator.add_fault(Fault(fields={"activePresetId": active}))
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": PRESET}, blocking=True
+    )
+    simulator.preset_change = "ignore"
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "select", SERVICE_SELECT_OPTION, PRESET, option="Default")
+    key = err.value.translation_key
+    assert key == "preset_not_confirmed_unlisted"
+    strings = await async_get_translations(hass, "en", "exceptions", [DOMAIN])
+    message = strings[f"component.{DOMAIN}.exceptions.{key}.message"]
+    placeholders = err.value.translation_placeholders or {}
+    assert all(placeholders[name] for name in re.findall(r"{(\w+)}", message))
