@@ -72,7 +72,6 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         # Counts finished commands: a status read that began before the last
         # one finished is older than what that command confirmed.
         self._commands_done = 0
-        self._poll_failures = 0
 
     async def _async_update_data(self) -> MediaScribeData:
         """Read the status; one dropped connection is retried before it shows."""
@@ -94,8 +93,7 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
                 # A command answered since this read began, or is under way
                 # and will publish what it finds: this failure is old news.
                 return self.data
-            self._poll_failures += 1
-            if self._poll_failures == 1 and self._retry_soon(err):
+            if self._retry_soon(err):
                 LOGGER.debug("Status request failed, asking again soon: %s", err)
                 self.update_interval = RETRY_DELAY
                 return self.data
@@ -114,13 +112,15 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
     def _retry_soon(self, err: MediaScribeError) -> bool:
         """Return whether a failed poll may be asked again before it shows.
 
-        Only a dropped connection while all was well, and only while Home
-        Assistant polls: a server that does not answer shows within one
-        timeout, and with polling turned off no one would ask again.
+        Only the first dropped connection while all was well (the interval is
+        the retry's after it), and only while Home Assistant polls: a server
+        that does not answer shows within one timeout, and with polling turned
+        off no one would ask again.
         """
         return (
             self.data is not None
             and self.last_update_success
+            and self.update_interval != RETRY_DELAY
             and type(err) is MediaScribeConnectionError
             and not self.config_entry.pref_disable_polling
         )
@@ -133,7 +133,6 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         failure: CommandFailure | None = None,
     ) -> MediaScribeData:
         """Build the next snapshot from a status the server just sent."""
-        self._poll_failures = 0
         self.update_interval = SCAN_INTERVAL
         if self.data is not None and self.data.status.site_name != status.site_name:
             self._async_rename_device(status.site_name)

@@ -115,10 +115,10 @@ def build_data(
         if previous is not None and previous.status.presets == status.presets
         else preset_options(status.presets)
     )
-    kept = previous.failure if previous is not None and command is None else None
-    if kept is not None and (before is None) != (recording is None):
-        # The recording started or stopped after all.
-        kept = None
+    # A failure stays until a command succeeds or the recording starts or stops.
+    kept = None
+    if previous and not command and (before is None) == (recording is None):
+        kept = previous.failure
     data = MediaScribeData(
         status=status,
         options=options,
