@@ -228,16 +228,6 @@ def test_normalize_url_refuses(text: str, message: str) -> None:
     assert str(err.value).startswith(message)
 
 
-EXPOSED = ("http://8.8.8.8", "http://[2001:4860::8888]", "http://a.org")
-KEPT_LOCAL = ("https://a.org", "http://192.168.1.2", "http://[::1]", "http://nas")
-
-
-@pytest.mark.parametrize("url", EXPOSED + KEPT_LOCAL + ("http://x.home.arpa",))
-def test_exposes_token(url: str) -> None:
-    """Only plain http to a public address or name exposes the token."""
-    assert api.exposes_token(url) is (url in EXPOSED)
-
-
 # HTTP statuses
 
 
@@ -270,6 +260,9 @@ STATUSES = {
     # Not followed, even to the API itself (which would answer with a status).
     "301": (reply(301, Location=STATUS_PATH), Response, MOVED, None),
     "307": (reply(307), Response, f"{ANSWERED} 307 Temporary Redirect", None),
+    # No standard phrase: only the code, never the server's reason.
+    "599": (reply(599), Server, f"{ANSWERED} 599", None),
+    "399": (reply(399, b""), Response, f"{ANSWERED} 399", None),
     "retry-seconds": (pause("5"), Busy, BUSY, 5.0),
     "retry-at-least-one": (pause("0"), Busy, BUSY, 1.0),
     "retry-at-most": (pause("86400"), Busy, BUSY, api.MAX_RETRY_AFTER),

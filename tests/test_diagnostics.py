@@ -6,13 +6,16 @@ from datetime import timedelta
 import json
 from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntryDisabler
 from homeassistant.const import CONF_URL
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from syrupy.filters import props
 
+from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault
 
 from .conftest import SNAPSHOT_STATES, SNAPSHOT_TIME, TOKEN, poll
@@ -20,7 +23,6 @@ from .conftest import SNAPSHOT_STATES, SNAPSHOT_TIME, TOKEN, poll
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
     from syrupy.assertion import SnapshotAssertion
 
@@ -114,3 +116,22 @@ async def test_diagnostics_redact_secrets_not_lookalikes(
     dumped = json.dumps(result)
     assert TOKEN not in dumped
     assert address not in dumped
+
+
+async def test_diagnostics_of_an_entry_never_set_up(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A disabled entry, never set up, still has diagnostics: the entry alone."""
+    disabled = MockConfigEntry(
+        domain=DOMAIN,
+        title="Shelbyville",
+        data={**init_integration.data, CONF_URL: "http://192.0.2.1"},
+        disabled_by=ConfigEntryDisabler.USER,
+    )
+    disabled.add_to_hass(hass)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, disabled)
+    assert set(result) == {"entry", "state"}
+    assert result["state"] == "not_loaded"
+    assert TOKEN not in json.dumps(result)
