@@ -10,13 +10,11 @@ from unittest.mock import patch
 
 from aiohttp import ThreadedResolver
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     async_fire_time_changed_exact,
-    snapshot_platform,
 )
 
 # Imported before Home Assistant starts, so the harness's own testing_config
@@ -30,7 +28,6 @@ if TYPE_CHECKING:
 
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
-    from syrupy.assertion import SnapshotAssertion
 
 # Distinctive, so a leak of it into logs or output is easy to find.
 TOKEN = "tok-3f9a1c27e6b84d0f"
@@ -145,28 +142,24 @@ async def init_integration(
     return mock_config_entry
 
 
-# Snapshots are taken idle and while recording, at a fixed time, so that file
-# names and start times are the same in every run.
-SNAPSHOT_STATES = pytest.mark.parametrize(
-    "recording", [False, True], ids=["idle", "recording"]
-)
-SNAPSHOT_TIME = pytest.mark.freeze_time("2026-12-01 18:00:00+00:00")
-
-
-async def snapshot_entities(
+@pytest.fixture(params=[False, True], ids=["idle", "recording"])
+async def snapshot_entry(
+    request: pytest.FixtureRequest,
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
     freezer: FrozenDateTimeFactory,
-    snapshot: SnapshotAssertion,
-    *,
-    recording: bool,
-) -> None:
-    """Snapshot the entry's entities, after a minute of recording if asked."""
-    if recording:
+) -> MockConfigEntry:
+    """Return the set-up entry idle, or after a minute of recording.
+
+    The clock is set first, so file names and start times are the same in
+    every run of a snapshot test.
+    """
+    if request.param:
+        freezer.move_to("2026-12-01 18:00:00+00:00")
         simulator.start_recording()
         await poll(hass, freezer, timedelta(minutes=1))
-    await snapshot_platform(hass, er.async_get(hass), snapshot, entry.entry_id)
+    return init_integration
 
 
 async def poll(

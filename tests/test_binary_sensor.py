@@ -6,19 +6,18 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
 import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
 
 from .conftest import (
     NO_SIGNAL,
-    SNAPSHOT_STATES,
-    SNAPSHOT_TIME,
     poll,
-    snapshot_entities,
     state,
 )
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -31,20 +30,14 @@ def platforms() -> list[Platform]:
     return [Platform.BINARY_SENSOR]
 
 
-@SNAPSHOT_TIME
-@SNAPSHOT_STATES
 async def test_binary_sensor_entities(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    recording: bool,
+    snapshot_entry: MockConfigEntry,
 ) -> None:
     """The sensors' states and registry entries."""
-    await snapshot_entities(
-        hass, init_integration, simulator, freezer, snapshot, recording=recording
-    )
+    await snapshot_platform(hass, entity_registry, snapshot, snapshot_entry.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")

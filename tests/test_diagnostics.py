@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import json
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from syrupy.filters import props
 from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault
 
-from .conftest import SNAPSHOT_STATES, SNAPSHOT_TIME, TOKEN, poll
+from .conftest import TOKEN, poll
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -29,22 +28,16 @@ if TYPE_CHECKING:
     from simulator import MediaScribeSimulator
 
 
-@SNAPSHOT_TIME
-@SNAPSHOT_STATES
 async def test_diagnostics(
     hass: HomeAssistant,
+    snapshot_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
     snapshot: SnapshotAssertion,
-    recording: bool,
 ) -> None:
     """The dump holds the entry without secrets and the known status fields."""
-    if recording:
-        simulator.start_recording()
-        await poll(hass, freezer, timedelta(minutes=1))
-    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    # hass_client comes after snapshot_entry: its token is issued at the
+    # snapshot's time.
+    result = await get_diagnostics_for_config_entry(hass, hass_client, snapshot_entry)
     assert result == snapshot(exclude=props("created_at", "modified_at"))
 
 

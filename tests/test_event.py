@@ -23,26 +23,25 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
+    snapshot_platform,
 )
 
 from simulator import Fault
 
 from .conftest import (
     EVENT,
-    SNAPSHOT_STATES,
-    SNAPSHOT_TIME,
     STARTED,
     STATE,
     SWITCH,
     call,
     poll,
-    snapshot_entities,
     state,
 )
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import Event, HomeAssistant
+    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -88,20 +87,14 @@ def types(captured: list[Event]) -> list[str]:
 
 
 @pytest.mark.parametrize("platforms", [[Platform.EVENT]])
-@SNAPSHOT_TIME
-@SNAPSHOT_STATES
 async def test_event_entity(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    recording: bool,
+    snapshot_entry: MockConfigEntry,
 ) -> None:
     """The event entity's state and registry entry."""
-    await snapshot_entities(
-        hass, init_integration, simulator, freezer, snapshot, recording=recording
-    )
+    await snapshot_platform(hass, entity_registry, snapshot, snapshot_entry.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -8,22 +8,21 @@ from typing import TYPE_CHECKING
 from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_UNKNOWN, Platform
 from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
 
 from simulator import Fault
 
 from .conftest import (
     FILE,
-    SNAPSHOT_STATES,
-    SNAPSHOT_TIME,
     STARTED,
     poll,
-    snapshot_entities,
     state,
 )
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -36,20 +35,14 @@ def platforms() -> list[Platform]:
     return [Platform.SENSOR]
 
 
-@SNAPSHOT_TIME
-@SNAPSHOT_STATES
 async def test_sensor_entities(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    recording: bool,
+    snapshot_entry: MockConfigEntry,
 ) -> None:
     """The sensors' states and registry entries."""
-    await snapshot_entities(
-        hass, init_integration, simulator, freezer, snapshot, recording=recording
-    )
+    await snapshot_platform(hass, entity_registry, snapshot, snapshot_entry.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -19,27 +19,28 @@ from homeassistant.const import (
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    snapshot_platform,
+)
 
 from custom_components.mediascribe.const import DOMAIN, REQUEST_TIMEOUT, SCAN_INTERVAL
 from simulator import Fault
 
 from .conftest import (
-    SNAPSHOT_STATES,
-    SNAPSHOT_TIME,
     SWITCH,
     TOKEN,
     call,
     poll,
     run_clock,
     settle,
-    snapshot_entities,
     state,
 )
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -52,20 +53,14 @@ def platforms() -> list[Platform]:
     return [Platform.SWITCH]
 
 
-@SNAPSHOT_TIME
-@SNAPSHOT_STATES
 async def test_switch_entity(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    recording: bool,
+    snapshot_entry: MockConfigEntry,
 ) -> None:
     """The switch's state and registry entry."""
-    await snapshot_entities(
-        hass, init_integration, simulator, freezer, snapshot, recording=recording
-    )
+    await snapshot_platform(hass, entity_registry, snapshot, snapshot_entry.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")
