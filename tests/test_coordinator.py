@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.const import (
+    CONF_URL,
     EVENT_STATE_CHANGED,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -25,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from syrupy.filters import props
 
 from custom_components.mediascribe import coordinator
 from custom_components.mediascribe.const import (
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+    from syrupy.assertion import SnapshotAssertion
 
     from simulator import MediaScribeSimulator
 
@@ -318,3 +321,16 @@ async def test_failed_poll_beside_a_failed_command_is_a_failure(
         hass, hass_client, mock_config_entry
     )
     assert diagnostics["last_update_success"] is False
+
+
+async def test_device_registry_entry(
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """One device per server: named after the site, its address to configure it."""
+    [device] = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
+    assert device == snapshot(exclude=props("configuration_url"))
+    assert device.configuration_url == init_integration.data[CONF_URL]
