@@ -13,6 +13,7 @@ from tests.conftest import (  # noqa: F401 - re-exported for the e2e tests
     NO_SIGNAL,
     PRESET,
     STARTED as RECORDING_STARTED,
+    STATE,
     SWITCH,
 )
 from tools.demo.api import request

@@ -19,9 +19,9 @@ from .conftest import (
     EVENT,
     NO_SIGNAL,
     PRESET,
-    PROBLEM,
     RECORDING_FILE,
     RECORDING_STARTED,
+    STATE,
     SWITCH,
     simulator,
     wait_for_state,
@@ -84,7 +84,7 @@ def test_device_and_entities(demo: Demo) -> None:
     assert {
         SWITCH,
         NO_SIGNAL,
-        PROBLEM,
+        STATE,
         EVENT,
         PRESET,
         RECORDING_STARTED,
@@ -143,15 +143,15 @@ def test_no_signal_fault_shows_within_a_poll(demo: Demo) -> None:
 
 
 def test_stalled_recording_reported_and_resumed(demo: Demo) -> None:
-    """A position that stops growing turns the problem on, once, until it grows."""
+    """A position that stops growing reads as stalled, once, until it grows."""
     since = datetime.now(UTC).replace(microsecond=0)
     demo.session.call("POST", "/api/services/switch/turn_on", {"entity_id": SWITCH})
     simulator(demo, "PATCH", "state", {"position_frozen": True})
     try:
-        wait_for_state(demo, PROBLEM, "on", STALL_DEADLINE)
+        wait_for_state(demo, STATE, "stalled", STALL_DEADLINE)
     finally:
         simulator(demo, "PATCH", "state", {"position_frozen": False})
-    wait_for_state(demo, PROBLEM, "off", RESUME_DEADLINE)
+    wait_for_state(demo, STATE, "recording", RESUME_DEADLINE)
     demo.session.call("POST", "/api/services/switch/turn_off", {"entity_id": SWITCH})
 
     # The recorder writes in order: once the stop is there, so is the rest.
@@ -165,10 +165,8 @@ def test_stalled_recording_reported_and_resumed(demo: Demo) -> None:
     )
     assert event_types() == ["started", "stalled", "resumed", "stopped"]
     assert _history(demo, EVENT, since)[-1]["attributes"]["source"] == "home_assistant"
-    problems = [
-        (s["state"], s["attributes"]["reason"]) for s in _history(demo, PROBLEM, since)
-    ]
-    assert problems == [("on", "stalled"), ("off", None)]
+    states = [s["state"] for s in _history(demo, STATE, since)]
+    assert states == ["recording", "stalled", "recording", "stopped"]
 
 
 def test_assist_starts_and_stops_recording(demo: Demo) -> None:
