@@ -30,6 +30,7 @@ from simulator import Fault
 
 from .conftest import (
     EVENT,
+    PRESET,
     STARTED,
     STATE,
     SWITCH,
@@ -50,8 +51,8 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def platforms() -> list[Platform]:
-    """Return the platforms these tests need: health, and the switch to cause it."""
-    return [Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
+    """Return the platforms these tests need: health, and the commands to cause it."""
+    return [Platform.EVENT, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 
 @pytest.fixture
@@ -410,9 +411,14 @@ async def test_no_second_command_for_what_already_is(
     if service == SERVICE_TURN_ON:
         simulator.start_recording()
         await update(hass)
+    # A failed preset change is cleared by any command that succeeds.
+    simulator.preset_change = "ignore"
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "select", "select_option", PRESET, option="Default")
     simulator.clear_requests()
     await call(hass, "switch", service, SWITCH)
     assert simulator.requests == ()
+    assert hass.states.get(STATE).attributes["failed_command"] is None
 
 
 @pytest.mark.usefixtures("init_integration")

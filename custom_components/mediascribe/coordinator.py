@@ -185,7 +185,11 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         """
         async with self._command_lock:
             if self.last_update_success and confirmed(self.data.status):
-                # Already so: a second start could split the recording.
+                # Already so: nothing is sent (a second start could split the
+                # recording), but the command succeeded and clears a failure.
+                self.async_set_updated_data(
+                    self._next_data(self.data.status, command=name)
+                )
                 return
             try:
                 status = await self._async_send_and_read_back(send, confirmed)
