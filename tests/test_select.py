@@ -22,22 +22,17 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
 
 from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault
 
-from .conftest import (
-    PRESET,
-    SNAPSHOT_STATES,
-    SNAPSHOT_TIME,
-    call,
-    snapshot_entities,
-    state,
-)
+from .conftest import PRESET, call, poll, state
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from syrupy.assertion import SnapshotAssertion
 
@@ -52,91 +47,85 @@ def platforms() -> list[Platform]:
     return [Platform.SELECT]
 
 
-@SNAPSHOT_TIME
-@SNAPSHOT_STATES
 async def test_select_entity(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    recording: bool,
+    snapshot_entry: MockConfigEntry,
 ) -> None:
     """The select's state, options and registry entry."""
-    await snapshot_entities(
-        hass, init_integration, simulator, freezer, snapshot, recording=recording
-    )
-
-
-@pytest.mark.usefixtures("init_integration")
-@pytest.mark.parametrize("put_response", ["status", "ack", "empty"])
-async def test_select_preset(
-    hass: HomeAssistant, simulator: MediaScribeSimulator, put_response: Any
-) -> None:
-    """Selecting a label sends its id and returns once the server confirms."""
-    simulator.put_response = put_response
-    committee = simulator.presets[1]
-    await call(hass, "select", SERVICE_SELECT_OPTION, PRESET, option=committee.name)
-    assert simulator.active_preset_id == committee.id
-    assert state(hass, PRESET) == committee.name
-    assert simulator.requests[-2 if put_response != "status" else -1].body == {
-        "activePresetId": committee.id
-    }
+    await snapshot_platform(hass, entity_registry, snapshot, snapshot_entry.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
-    ("preset_change", "key"),
-    [("ignore", "preset_not_confirmed"), ("reject", "command_failed")],
+    ("put_response", "preset_change", "active", "key"),
+    [
+        ("status", "apply", None, None),
+        ("ack", "apply", None, None),
+        ("empty", "apply", None, None),
+        ("status", "ignore", None, "preset_not_confirmed"),
+        ("status", "reject", None, "command_failed"),
+        *[
+            ("status", "ignore", unlisted, "preset_not_confirmed_unlisted")
+            for unlisted in ("gone", "", "09c64401")
+        ],
+    ],
 )
-async def test_preset_not_applied(
-    hass: HomeAssistant, simulator: MediaScribeSimulator, preset_change: Any, key: str
+async def test_select_preset(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    put_response: Any,
+    preset_change: Any,
+    active: str | None,
+    key: str | None,
 ) -> None:
-    """A server that ignores or refuses the change fails the call; state stays true."""
-    simulator.preset_change = preset_change
-    with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "select", SERVICE_SELECT_OPTION, PRESET, option="Default")
-    assert err.value.translation_key == key
-    assert state(hass, PRESET) == "Council Chamber"
+    """Selecting a label sends its id; unconfirmed, the call fails in full words."""
+    simulator.put_response, simulator.preset_change = put_response, preset_change
+    if active is not None:
+        await async_setup_component(hass, "homeassistant", {})
+        simulator.add_fault(Fault(fields={"activePresetId": active}))
+        await call(hass, "homeassistant", "update_entity", PRESET)
+    shown = state(hass, PRESET)
+    committee = simulator.presets[1]
+
+    with pytest.raises(HomeAssistantError) if key else contextlib.nullcontext() as err:
+        await call(hass, "select", SERVICE_SELECT_OPTION, PRESET, option=committee.name)
+
+    puts = [request.body for request in simulator.requests if request.method == "PUT"]
+    assert puts == [{"activePresetId": committee.id}]
+    assert state(hass, PRESET) == (shown if key else committee.name)
+    if key:
+        assert err.value.translation_key == key
+        strings = await async_get_translations(hass, "en", "exceptions", [DOMAIN])
+        message = strings[f"component.{DOMAIN}.exceptions.{key}.message"]
+        placeholders = err.value.translation_placeholders or {}
+        assert all(placeholders[name] for name in re.findall(r"{(\w+)}", message))
 
 
 async def serve_presets(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
     simulator: MediaScribeSimulator,
     presets: list[dict[str, str]],
-    active: str | None = None,
 ) -> None:
-    """Make the server list exactly these presets and read them."""
+    """Make the server list exactly these presets, none active, and poll them."""
     simulator.clear_faults()
-    simulator.add_fault(Fault(fields={"presets": presets, "activePresetId": active}))
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    simulator.add_fault(Fault(fields={"presets": presets, "activePresetId": None}))
+    await poll(hass, freezer)
 
 
 async def chosen_id(
     hass: HomeAssistant, simulator: MediaScribeSimulator, option: str
 ) -> str:
     """Select an option and return the preset id that reached the server."""
-    simulator.preset_change = "ignore"
     with contextlib.suppress(HomeAssistantError):
         await call(hass, "select", SERVICE_SELECT_OPTION, PRESET, option=option)
-    put = [r for r in simulator.requests if r.method == "PUT"][-1]
-    assert isinstance(put.body, dict)
-    return str(put.body["activePresetId"])
+    put = [r.body for r in simulator.requests if r.method == "PUT"][-1]
+    return put["activePresetId"]  # type: ignore[index]
 
 
 PRESET_SETS = {
-    "same name": [
-        {"id": "aa638eeb-854b-4e14-87a5-500be376f948", "name": "Default"},
-        {"id": "0b1f8c2e-1111-4e14-87a5-500be376f948", "name": "Default"},
-        {"id": "c3d2", "name": "Wide"},
-    ],
-    "same name, ids sharing a long prefix": [
-        {"id": "preset-000000000001", "name": "Default"},
-        {"id": "preset-000000000002", "name": "Default"},
-        {"id": "preset-000000000003", "name": "Default"},
-    ],
     "a name that reads like another's label": [
         {"id": "aa638eeb-1", "name": "Default"},
         {"id": "aa638eeb-2", "name": "Default"},
@@ -155,17 +144,19 @@ PRESET_SETS = {
 }
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("presets", PRESET_SETS.values(), ids=PRESET_SETS)
 async def test_labels_unique_fit_and_ignore_order(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
     presets: list[dict[str, str]],
 ) -> None:
     """Every order of the same presets gives the same label for the same preset."""
+    simulator.preset_change = "reject"  # refused at once: no read-back to wait for
     seen: dict[str, str] | None = None
     for order in itertools.islice(itertools.permutations(presets), 4):
-        await serve_presets(hass, init_integration, simulator, list(order))
+        await serve_presets(hass, freezer, simulator, list(order))
         options = hass.states.get(PRESET).attributes[ATTR_OPTIONS]
         assert len(set(options)) == len(options) == len({p["id"] for p in presets})
         assert all(0 < len(option) <= MAX_LENGTH_STATE_STATE for option in options)
@@ -176,63 +167,29 @@ async def test_labels_unique_fit_and_ignore_order(
         seen = mapping
 
 
-@pytest.mark.parametrize("name", [LONG, "Ä" * 300, "x" * 256])
-async def test_long_active_preset_name_fits(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    caplog: pytest.LogCaptureFixture,
-    name: str,
-) -> None:
-    """An active preset with a name longer than a state shows, shortened."""
-    await serve_presets(
-        hass, init_integration, simulator, [{"id": "p", "name": name}], "p"
-    )
-    shown = state(hass, PRESET)
-    assert len(shown) == MAX_LENGTH_STATE_STATE
-    assert name.startswith(shown[:-1])
-    assert "ERROR" not in caplog.text
-
-
+@pytest.mark.usefixtures("init_integration")
 async def test_follows_server_and_edge_states(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
     simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Renamed presets show at once; an unlisted active preset is unknown."""
-    first = simulator.presets[0]
-    simulator.rename_preset(first.id, "Chamber (new camera)")
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    """Renamed presets show on the next poll, shortened if long; unlisted: unknown."""
+    simulator.rename_preset(simulator.presets[0].id, "Chamber (new camera)")
+    await poll(hass, freezer)
     assert state(hass, PRESET) == "Chamber (new camera)"
 
+    for name in (LONG, "Ä" * 300, "x" * 256):
+        simulator.rename_preset(simulator.presets[0].id, name)
+        await poll(hass, freezer)
+        assert len(shown := state(hass, PRESET)) == MAX_LENGTH_STATE_STATE
+        assert name.startswith(shown[:-1])
+    assert "ERROR" not in caplog.text
+
     simulator.active_preset_id = "gone"
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await poll(hass, freezer)
     assert state(hass, PRESET) == STATE_UNKNOWN
 
-    await serve_presets(hass, init_integration, simulator, [])
+    await serve_presets(hass, freezer, simulator, [])
     assert state(hass, PRESET) == STATE_UNAVAILABLE
     assert hass.states.get(PRESET).attributes.get(ATTR_OPTION) is None
-
-
-@pytest.mark.usefixtures("init_integration")
-@pytest.mark.parametrize("active", ["gone", "", "09c64401"])
-async def test_preset_not_applied_from_an_unlisted_preset(
-    hass: HomeAssistant, simulator: MediaScribeSimulator, active: str
-) -> None:
-    """With the active preset unlisted, the error has no empty part."""
-    await async_setup_component(hass, "homeassistant", {})
-    simulator.add_fault(Fault(fields={"activePresetId": active}))
-    await hass.services.async_call(
-        "homeassistant", "update_entity", {"entity_id": PRESET}, blocking=True
-    )
-    simulator.preset_change = "ignore"
-    with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "select", SERVICE_SELECT_OPTION, PRESET, option="Default")
-    key = err.value.translation_key
-    assert key == "preset_not_confirmed_unlisted"
-    strings = await async_get_translations(hass, "en", "exceptions", [DOMAIN])
-    message = strings[f"component.{DOMAIN}.exceptions.{key}.message"]
-    placeholders = err.value.translation_placeholders or {}
-    assert all(placeholders[name] for name in re.findall(r"{(\w+)}", message))

@@ -1,10 +1,10 @@
-"""Tests for the MediaScribe simulator and its command line, over real HTTP."""
+"""The simulator and its command line, where the integration's tests do not reach."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import json
 import runpy
 import signal
@@ -20,18 +20,20 @@ from simulator.__main__ import ENV_VAR, main, parse_args, run
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from freezegun.api import FrozenDateTimeFactory
+
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 GOOD = "good-token-value"
 OTHER = "other-token-value"
 PRESET_ID = "aa638eeb-854b-4e14-87a5-500be376f948"
-# The start time of the article's recording example.
+# The article's recording example and its two example responses.
 START = datetime(2025, 8, 21, 19, 5, 37, 170000, tzinfo=UTC)
 MEETING = "New Meeting 2025-08-21T19-05-37.170Z"
 PATH = f"E:\\recordings\\{MEETING}\\{MEETING}.mp4"
-# The article's two example responses.
+SITE = "Your City's MediaScribe"
 IDLE = {
-    "siteName": "Your City's MediaScribe",
+    "siteName": SITE,
     "presets": [{"id": PRESET_ID, "name": "Default"}],
     "activePresetId": PRESET_ID,
     "hasNoSignal": False,
@@ -52,74 +54,57 @@ class Answer:
         return json.loads(self.body)
 
 
+@dataclass
 class Harness:
-    """The article's recorder on a hand-moved clock, and a client to call it."""
+    """A simulator of the article's recorder, and a client to call it."""
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        """Set up the simulator at the article's recording start."""
-        self.now = START
-        self.session = session
-        self.sim = MediaScribeSimulator(
-            tokens=[GOOD, OTHER],
-            site_name=IDLE["siteName"],
-            presets=[Preset(PRESET_ID, "Default")],
-            clock=lambda: self.now,
-        )
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock on by `seconds`."""
-        self.now += timedelta(seconds=seconds)
+    sim: MediaScribeSimulator
+    session: aiohttp.ClientSession
 
     async def api(
         self,
         method: str = "GET",
         path: str = STATUS_PATH,
-        *,
+        body: object = None,
         authorization: str | None = f"Bearer {GOOD}",
-        **kwargs: Any,
     ) -> Answer:
-        """Call the simulated API, by default with a valid token."""
-        headers = {} if authorization is None else {"Authorization": authorization}
-        return await self._call(method, path, headers=headers, **kwargs)
-
-    async def put(self, **body: object) -> Answer:
-        """PUT a JSON body to the status URL."""
-        return await self.api("PUT", json=body)
-
-    async def control(self, method: str, path: str, body: object = None) -> Answer:
-        """Call the control endpoint; bytes are sent as they are."""
+        """Call the simulator, by default with a valid token; bytes go as they are."""
         raw = {"data": body} if isinstance(body, bytes) else {"json": body}
-        return await self._call(method, f"/_simulator{path}", **raw)
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Answer:
+        auth = {} if authorization is None else {"Authorization": authorization}
+        url = self.sim.url + path
         async with self.session.request(
-            method, self.sim.url + path, allow_redirects=False, **kwargs
+            method, url, headers=auth, allow_redirects=False, **raw
         ) as response:
             return Answer(response.status, response.headers, await response.read())
 
+    async def put(self, action: str) -> Answer:
+        """PUT a start or stop."""
+        return await self.api("PUT", body={"action": action})
+
+    async def control(self, method: str, path: str, body: object = None) -> Answer:
+        """Call the control endpoint."""
+        return await self.api(method, f"/_simulator{path}", body=body)
+
 
 @pytest.fixture
-async def h() -> AsyncIterator[Harness]:
-    """Return a harness whose simulator runs on 127.0.0.1 for the test."""
-    async with aiohttp.ClientSession() as session:
-        harness = Harness(session)
-        async with harness.sim:
-            yield harness
+async def h(freezer: FrozenDateTimeFactory) -> AsyncIterator[Harness]:
+    """Return a harness whose simulator runs on 127.0.0.1, the clock at START."""
+    freezer.move_to(START)
+    presets = [Preset(PRESET_ID, "Default")]
+    sim = MediaScribeSimulator(tokens=[GOOD, OTHER], site_name=SITE, presets=presets)
+    async with aiohttp.ClientSession() as session, sim:
+        yield Harness(sim, session)
 
 
-# The API as the article describes it
-
-
-async def test_the_article_examples(h: Harness) -> None:
+async def test_the_article_examples(h: Harness, freezer: FrozenDateTimeFactory) -> None:
     """The article's examples are served; repeating a start or stop is harmless."""
     idle = await h.api()
-    started = await h.put(action="start")
-    # The position counts whole seconds.
-    h.advance(4.5)
+    started = await h.put("start")
+    freezer.tick(4.5)  # the position counts whole seconds
     recording = await h.api()
-    again = await h.put(action="start")
-    await h.put(action="stop")
-    stopped_again = await h.put(action="stop")
+    again = await h.put("start")
+    await h.put("stop")
+    stopped_again = await h.put("stop")
 
     assert idle.headers["Content-Type"] == "application/json; charset=utf-8"
     assert (idle.status, idle.json()) == (200, IDLE)
@@ -128,128 +113,102 @@ async def test_the_article_examples(h: Harness) -> None:
     assert (stopped_again.status, stopped_again.json()) == (200, IDLE)
 
 
-@pytest.mark.parametrize("action", ["start", "stop"])
 @pytest.mark.parametrize(
-    ("put_response", "status", "body"),
-    [("status", 200, None), ("ack", 200, b'{"success": true}'), ("empty", 204, b"")],
+    ("authorization", "status"),
+    [
+        (f"bearer {OTHER}", 200),
+        (None, 401),
+        (f"Basic {GOOD}", 401),
+        (f"Bearer {GOOD}x", 401),
+        (GOOD, 401),
+    ],
 )
-@pytest.mark.parametrize("action_change", ["apply", "ignore"])
-async def test_put_actions(
-    h: Harness,
-    action: str,
-    put_response: Any,
-    status: int,
-    body: bytes | None,
-    action_change: Any,
+async def test_authentication(
+    h: Harness, authorization: str | None, status: int
 ) -> None:
-    """A start or stop is answered as put_response says; 'ignore' changes nothing."""
-    h.sim.put_response, h.sim.action_change = put_response, action_change
-    if action == "stop":
-        h.sim.start_recording()
-
-    answer = await h.put(action=action)
+    """A known token after Bearer, in any case, is let in; nothing else acts."""
+    answer = await h.api("PUT", body={"action": "start"}, authorization=authorization)
 
     assert answer.status == status
-    assert answer.body == body or answer.json() == h.sim.status_document()
-    assert h.sim.is_recording == ((action == "start") == (action_change == "apply"))
+    assert status == 200 or answer.json() == {"error": "Unauthorized"}
+    assert h.sim.is_recording == (status == 200)
+
+
+C = "/_simulator"
 
 
 @pytest.mark.parametrize(
-    ("preset_change", "data", "error", "active"),
+    ("method", "path", "body", "status", "error"),
     [
-        ("apply", b"not json", "Request body is not valid JSON", PRESET_ID),
-        ("apply", b'["start"]', "Request body must be a JSON object", PRESET_ID),
-        ("apply", b'{"action": "stop", "activePresetId": "wide"}',
-         "Request body needs exactly one of action and activePresetId", PRESET_ID),
-        ("apply", b'{"action": "STOP"}', "Unknown action 'STOP'", PRESET_ID),
-        ("apply", b'{"activePresetId": "wide"}', None, "wide"),
-        ("apply", b'{"activePresetId": "gone"}', "Unknown preset id 'gone'", PRESET_ID),
-        ("apply", b'{"activePresetId": 7}', "Unknown preset id 7", PRESET_ID),
-        ("ignore", b'{"activePresetId": "wide"}', None, PRESET_ID),
-        ("reject", b'{"activePresetId": "wide"}',
-         "Changing the preset is not supported", PRESET_ID),
+        ("PUT", "/api/control", {"action": "stop"}, 404, "Not Found"),
+        ("POST", STATUS_PATH, {"action": "stop"}, 405, "Method Not Allowed"),
+        ("PUT", STATUS_PATH, b"not json", 400, "Request body is not valid JSON"),
+        ("PUT", STATUS_PATH, [], 400, "Request body must be a JSON object"),
+        ("PUT", STATUS_PATH, {"action": "stop", "activePresetId": "x"}, 400,
+         "Request body needs exactly one of action and activePresetId"),
+        ("PUT", STATUS_PATH, {"action": "STOP"}, 400, "Unknown action 'STOP'"),
+        ("PUT", STATUS_PATH, {"activePresetId": 7}, 400, "Unknown preset id 7"),
+        ("PATCH", f"{C}/state", {"colour": "red"}, 400, "unknown state fields: colour"),
+        # Every field is checked before anything changes.
+        ("PATCH", f"{C}/state", {"site_name": "X", "action_change": "later"}, 400,
+         "action_change must be one of apply, ignore"),
+        ("PATCH", f"{C}/state", {"action_delay": True}, 400, "action_delay must be a"),
+        ("PATCH", f"{C}/state", {"recording_limit": -1}, 400, "recording_limit must"),
+        ("PATCH", f"{C}/state", [1], 400, "the body must be a JSON object"),
+        ("POST", f"{C}/presets", {}, 400, "name is required"),
+        ("POST", f"{C}/presets", {"name": "X", "id": PRESET_ID}, 400,
+         f"preset id {PRESET_ID} is already in use"),
+        ("PATCH", f"{C}/presets/missing", {"name": "X"}, 404, "unknown preset missing"),
+        ("POST", f"{C}/tokens", {"token": ""}, 400, "a token must not be empty"),
+        ("POST", f"{C}/tokens/revoke", {"token": 1}, 400, "token must be a str"),
+        ("POST", f"{C}/faults", {"sleep": 1}, 400, "unknown fault field 'sleep'"),
+        ("POST", f"{C}/faults", {"latency": True}, 400, "fault field 'latency' has"),
+        ("POST", f"{C}/faults", {"latency": -1}, 400, "latency must not be negative"),
+        ("POST", f"{C}/faults", {"status": 199}, 400, "status must be between 200"),
+        ("POST", f"{C}/faults", {"body_repeat": 0}, 400, "body_repeat must be at le"),
+        ("POST", f"{C}/faults", {"count": 0}, 400, "count must be at least 1 or n"),
+        ("POST", f"{C}/faults", {"headers": {"A": 1}}, 400, "header values must be"),
+        ("POST", f"{C}/faults", {"remove_fields": [1]}, 400, "remove_fields must be"),
     ],
 )  # fmt: skip
-async def test_other_put_bodies(
-    h: Harness, preset_change: Any, data: bytes, error: str | None, active: str
+async def test_refusals(
+    h: Harness, method: str, path: str, body: object, status: int, error: str
 ) -> None:
-    """A preset is changed as preset_change says; what cannot be acted on gets 400."""
-    h.sim.add_preset("Wide", "wide")
-    h.sim.preset_change = preset_change
+    """What cannot be acted on is refused with a reason and changes nothing."""
     h.sim.start_recording()
+    before = await h.control("GET", "/state")
 
-    answer = await h.api("PUT", data=data)
+    # A path or method that does not exist is refused before the token is looked at.
+    token = None if status in {404, 405} else f"Bearer {GOOD}"
+    answer = await h.api(method, path, body, authorization=token)
 
-    assert answer.status == (200 if error is None else 400)
-    assert answer.json() == ({"error": error} if error else h.sim.status_document())
-    assert h.sim.active_preset_id == active
-    assert h.sim.is_recording
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "authorization", "status"),
-    [
-        ("GET", STATUS_PATH, f"Bearer {GOOD}", 200),
-        ("PUT", STATUS_PATH, f"bearer {OTHER}", 200),
-        *[
-            (method, STATUS_PATH, authorization, 401)
-            for method in ("GET", "PUT")
-            for authorization in (None, f"Basic {GOOD}", f"Bearer {GOOD}x", GOOD)
-        ],
-        # Routing comes before authentication.
-        ("PUT", "/api/control", None, 404),
-        ("POST", STATUS_PATH, None, 405),
-        ("DELETE", STATUS_PATH, f"Bearer {GOOD}", 405),
-    ],
-)
-async def test_routing_and_authentication(
-    h: Harness, method: str, path: str, authorization: str | None, status: int
-) -> None:
-    """Unknown paths, other methods and bad credentials are refused in that order."""
-    answer = await h.api(
-        method, path, authorization=authorization, json={"action": "start"}
-    )
-
-    errors = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
     assert answer.status == status
+    assert answer.json()["error"].startswith(error)
     assert answer.headers.get("Allow") == ("GET, PUT" if status == 405 else None)
-    assert status == 200 or answer.json() == {"error": errors[status]}
-    assert h.sim.is_recording == (status == 200 and method == "PUT")
+    # An API request is logged; nothing else changes.
+    after = (await h.control("GET", "/state")).json()
+    assert after | {"request_count": 0} == before.json() | {"request_count": 0}
 
 
-# Presets and lifecycle
-
-
-def test_presets() -> None:
-    """Generated ids are stable and unique; removal falls back to the first left."""
+async def test_presets_and_lifecycle(h: Harness) -> None:
+    """Preset ids are stable, removal falls back; a second start or busy port fails."""
     names = ["Default", "Default", "Wide"]
     simulator = MediaScribeSimulator(tokens=[GOOD], presets=names)
     ids = [preset.id for preset in simulator.presets]
     again = MediaScribeSimulator(tokens=[GOOD], presets=names)
-
-    assert ids == [preset.id for preset in again.presets]
-    assert len(set(ids)) == 3
+    assert (ids, len(set(ids))) == ([preset.id for preset in again.presets], 3)
     with pytest.raises(ValueError, match="at least one preset"):
         MediaScribeSimulator(tokens=[GOOD], presets=[])
-
     simulator.active_preset_id = ids[1]
     simulator.remove_preset(ids[0])
     simulator.remove_preset(ids[1])
     assert simulator.active_preset_id == ids[2]
-    simulator.remove_preset(ids[2])
-    # The last one removed stays the active id.
-    assert (simulator.presets, simulator.active_preset_id) == ((), ids[2])
-
-
-async def test_lifecycle(h: Harness) -> None:
-    """The URL names the port; a second start or a busy port is refused."""
-    second = MediaScribeSimulator(tokens=[GOOD])
 
     assert h.sim.url == f"http://127.0.0.1:{h.sim.port}"
     with pytest.raises(RuntimeError, match="already running"):
         await h.sim.start()
     with pytest.raises(OSError, match="address already in use"):
-        await second.start(port=h.sim.port)
+        await MediaScribeSimulator(tokens=[GOOD]).start(port=h.sim.port)
     await h.sim.stop()
     with pytest.raises(RuntimeError, match="not running"):
         _ = h.sim.port
@@ -257,69 +216,25 @@ async def test_lifecycle(h: Harness) -> None:
     assert (await h.api()).status == 200
 
 
-# Faults
-
-
-async def test_faults(h: Harness) -> None:
-    """Faults combine and count down; a forced status means the server did not act."""
-    h.sim.add_fault(
-        Fault(
-            headers={"X-One": "1"},
-            fields={"hasNoSignal": "no"},
-            remove_fields=("presets", "notThere"),
-        )
-    )
-    h.sim.add_fault(Fault(status=503, count=2))
-
-    await h.control("GET", "/state")
-    failed = [await h.put(action="start"), await h.api(path="/api/x")]
-    recording_after_failure = h.sim.is_recording
-    got = await h.api()
-    h.sim.add_fault(Fault(body=b"ab", body_repeat=3, content_type="text/html"))
-    replaced = await h.put(action="start")
-    h.sim.clear_faults()
-    clean = await h.api()
-
-    assert [(a.status, a.body, a.headers["X-One"]) for a in failed] == [
-        (503, b"", "1")
-    ] * 2
-    assert not recording_after_failure
-    expected = {**IDLE, "hasNoSignal": "no"}
-    del expected["presets"]
-    assert got.json() == expected
-    assert (replaced.status, replaced.body) == (200, b"ababab")
-    assert replaced.headers["Content-Type"] == "text/html"
-    assert clean.json() == {**IDLE, "recording": {"position": 0, "path": PATH}}
-    assert ("X-One" in clean.headers, h.sim.faults) == (False, ())
-
-
-# Control endpoint
-
-
-async def test_control_state(h: Harness) -> None:
+async def test_control_state(h: Harness, freezer: FrozenDateTimeFactory) -> None:
     """State shows settings and counts but no tokens; PATCH changes what it names."""
     h.sim.add_fault(Fault(status=500, count=2))
     await h.api()
-    settings = {
-        "put_response": "ack",
-        "preset_change": "reject",
-        "action_change": "ignore",
-        "action_delay": 2,
-        "position_frozen": True,
-        "recording_limit": 60,
-    }
+    settings = {"put_response": "ack", "preset_change": "reject"}
+    settings |= {"action_change": "ignore", "action_delay": 2}
+    settings |= {"position_frozen": True, "recording_limit": 60}
     changes = {"site_name": "Capital City", "active_preset_id": "x", "recording": True}
 
     patched = await h.control("PATCH", "/state", settings | changes)
-    h.advance(10)
+    freezer.tick(10)
     after = await h.control("GET", "/state")
     # Null leaves a field as it is, except the recording limit.
     stopped = await h.control(
         "PATCH", "/state", {"recording": False, "site_name": None}
     )
 
-    counts = {"token_count": 2, "faults": [Fault(status=500, count=1).to_json()]}
-    counts["request_count"] = 1
+    counts = {"token_count": 2, "request_count": 1}
+    counts["faults"] = [Fault(status=500, count=1).to_json()]
     status = {**IDLE, "siteName": "Capital City", "activePresetId": "x"}
     # Frozen from the start, the position is still 0 ten seconds later.
     recording = {"position": 0, "path": PATH}
@@ -330,7 +245,7 @@ async def test_control_state(h: Harness) -> None:
 
 async def test_control_routes(h: Harness) -> None:
     """Presets, tokens, faults and the log are managed over HTTP, tokens never shown."""
-    fault = Fault(status=302, body=b"<p>", headers={"Location": "/"}, count=3)
+    fault = Fault(status=302, body=b"<p>", headers={"Location": "/"}, count=2)
     routes = [
         ("POST", "/presets", {"name": "Wide"}),
         ("POST", "/presets", {"name": "Close", "id": "close"}),
@@ -343,149 +258,46 @@ async def test_control_routes(h: Harness) -> None:
 
     answers = [await h.control(*route) for route in routes]
     added = h.sim.faults
-    tokens = ("new-token", GOOD, OTHER)
-    statuses = [(await h.api(authorization=f"Bearer {t}")).status for t in tokens]
     cleared = await h.control("DELETE", "/faults")
-    await h.api("PUT", "/api/nowhere", data=b"{oops")
-    await h.api("PUT", authorization=f"Bearer {OTHER}", json={"action": "start"})
+    await h.api()
+    await h.api("PUT", body={"action": "start"}, authorization="Bearer new-token")
     log = h.sim.requests
     listed = await h.control("GET", "/requests")
     log_cleared = await h.control("DELETE", "/requests")
 
     wide = answers[0].json()["id"]
-    assert [answer.status for answer in answers] == [201, 201, 200, 200, 200, 200, 200]
+    assert [answer.status for answer in answers] == [201, 201] + [200] * 5
     assert answers[1].json() == {"id": "close"}
     assert h.sim.presets == (Preset(PRESET_ID, "Main"), Preset(wide, "Wide"))
     assert answers[5].json()["token_count"] == 2
     assert all(b"new-token" not in answer.body for answer in answers)
-    assert (answers[6].json()["faults"], added) == ([fault.to_json()], (fault,))
-    assert statuses == [302, 302, 302]
-    assert (cleared.json()["faults"], h.sim.faults) == ([], ())
+    assert (added, cleared.json()["faults"], h.sim.faults) == ((fault,), [], ())
     # Only /api/ requests are logged, with their outcome but never their token.
-    assert [(e.method, e.path, e.body, e.status, e.authorized) for e in log] == [
-        ("GET", STATUS_PATH, None, 302, True),
-        ("GET", STATUS_PATH, None, 302, False),
-        ("GET", STATUS_PATH, None, 302, True),
-        ("PUT", "/api/nowhere", None, 404, False),
-        ("PUT", STATUS_PATH, {"action": "start"}, 200, True),
+    assert [(e.method, e.body, e.status, e.authorized) for e in log] == [
+        ("GET", None, 401, False),
+        ("PUT", {"action": "start"}, 200, True),
     ]
     assert listed.json() == {"requests": [asdict(entry) for entry in log]}
-    assert all(token not in repr(log) for token in tokens)
+    assert "new-token" not in repr(log)
     assert (log_cleared.status, h.sim.requests) == (204, ())
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body", "status", "error"),
-    [
-        ("PATCH", "/state", {"colour": "red"}, 400, "unknown state fields: colour"),
-        # Every field is checked before anything changes.
-        ("PATCH", "/state", {"site_name": "X", "action_change": "later"}, 400,
-         "action_change must be one of apply, ignore"),
-        ("PATCH", "/state", {"action_delay": True}, 400, "action_delay must be a num"),
-        ("PATCH", "/state", {"recording_limit": -1}, 400,
-         "recording_limit must not be negative"),
-        ("PATCH", "/state", [1], 400, "the body must be a JSON object"),
-        ("PATCH", "/state", b"{", 400, "Expecting property name"),
-        ("POST", "/presets", {}, 400, "name is required"),
-        ("POST", "/presets", {"name": "X", "id": PRESET_ID}, 400,
-         f"preset id {PRESET_ID} is already in use"),
-        ("PATCH", "/presets/missing", {"name": "X"}, 404, "unknown preset missing"),
-        ("POST", "/tokens", {"token": ""}, 400, "a token must not be empty"),
-        ("POST", "/tokens/revoke", {"token": 1}, 400, "token must be a str"),
-        ("POST", "/faults", {"sleep": 1}, 400, "unknown fault field 'sleep'"),
-        ("POST", "/faults", {"latency": True}, 400,
-         "fault field 'latency' has the wrong type"),
-        ("POST", "/faults", {"latency": -1}, 400, "latency must not be negative"),
-        ("POST", "/faults", {"status": 199}, 400, "status must be between 200 and 599"),
-        ("POST", "/faults", {"body_repeat": 0}, 400, "body_repeat must be at least 1"),
-        ("POST", "/faults", {"count": 0}, 400, "count must be at least 1 or null"),
-        ("POST", "/faults", {"headers": {"A": 1}}, 400, "header values must be str"),
-        ("POST", "/faults", {"remove_fields": [1]}, 400,
-         "remove_fields must be a list of strings"),
-    ],
-)  # fmt: skip
-async def test_control_refusals(
-    h: Harness, method: str, path: str, body: object, status: int, error: str
-) -> None:
-    """Bad input gets 400, an unknown preset 404, with a reason; nothing changes."""
-    before = await h.control("GET", "/state")
-
-    answer = await h.control(method, path, body)
-
-    assert answer.status == status
-    assert answer.json()["error"].startswith(error)
-    assert (await h.control("GET", "/state")).json() == before.json()
-
-
-# Issue #12: servers that lose a meeting
-
-
-async def test_action_delay(h: Harness) -> None:
+async def test_action_delay(h: Harness, freezer: FrozenDateTimeFactory) -> None:
     """A start or stop is acknowledged at once but takes effect when it comes due."""
-    h.sim.action_delay = 5
-
-    acknowledged = await h.put(action="start")
-    h.advance(4.9)
+    await h.control("PATCH", "/state", {"action_delay": 5})
+    acknowledged = await h.put("start")
+    freezer.tick(4.9)
     pending = await h.api()
-    h.advance(0.1)
+    freezer.tick(0.1)
     started = await h.api()
-    h.advance(3)
-    stopping = await h.put(action="stop")
-    h.advance(5)
+    freezer.tick(3)
+    stopping = await h.put("stop")
+    freezer.tick(5)
     stopped = await h.api()
-    # Commands act in the order they come due: a slow start outlasts a quick stop.
-    h.sim.action_delay = 10
-    await h.put(action="start")
-    h.sim.action_delay = 0
-    h.advance(1)
-    await h.put(action="stop")
-    h.advance(9)
 
     assert acknowledged.json() == pending.json() == stopped.json() == IDLE
     assert started.json()["recording"]["position"] == 0
     assert stopping.json()["recording"]["position"] == 3
-    assert h.sim.is_recording
-
-
-@pytest.mark.parametrize(
-    ("running", "stalled", "recovered"), [(0, 30, 5), (4.5, 100, 0), (12, 0.5, 60)]
-)
-async def test_position_frozen(
-    h: Harness, running: float, stalled: float, recovered: float
-) -> None:
-    """A frozen position stays put; unfrozen it grows on from the frozen value."""
-    await h.put(action="start")
-    h.advance(running)
-    await h.control("PATCH", "/state", {"position_frozen": True})
-    h.advance(stalled)
-    frozen = await h.api()
-    h.sim.position_frozen = False
-    h.advance(recovered)
-
-    assert frozen.json()["recording"] == {"position": int(running), "path": PATH}
-    assert (await h.api()).json()["recording"]["position"] == int(running + recovered)
-
-
-async def test_recording_limit(h: Harness) -> None:
-    """A recording ends recording_limit s after its start took effect, read or not."""
-    h.sim.recording_limit = 5
-    await h.put(action="start")
-    h.advance(4.5)
-    before = await h.api()
-    h.sim.action_delay = 8
-    await h.put(action="start")
-    # Nobody reads until after the first recording ended and the second began.
-    h.advance(10)
-    second = await h.api()
-    h.advance(100)
-    h.sim.recording_limit = None
-
-    assert before.json()["recording"]["position"] == 4
-    assert second.json()["recording"]["position"] == 2
-    assert not h.sim.is_recording
-
-
-# The command line
 
 
 @pytest.mark.parametrize(
@@ -531,8 +343,7 @@ def test_main_serves_until_a_signal(
     assert main(argv, ready=ready) == 0
 
     [(sim, url)] = served
-    assert sim.site_name == "Shelbyville"
-    assert [preset.name for preset in sim.presets] == ["Wide"]
+    assert (sim.site_name, [p.name for p in sim.presets]) == ("Shelbyville", ["Wide"])
     settings = [sim.put_response, sim.preset_change, sim.action_change]
     assert (settings, sim.action_delay) == (["ack", "reject", "ignore"], 3)
     assert sim.faults == (Fault(latency=0.01),)
