@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -438,3 +439,28 @@ async def test_late_stop_is_still_home_assistants(
         ("stop_failed", None),
         ("stopped", "home_assistant"),
     ]
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("fault", "service"),
+    [(Fault(drop=True), SERVICE_TURN_OFF), (None, SERVICE_TURN_ON)],
+    ids=["stop-fails-unreachable", "start-while-recording"],
+)
+async def test_command_without_a_new_status_reports_no_stall(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+    fired: list[Event],
+    fault: Fault | None,
+    service: str,
+) -> None:
+    """A command long after the last poll that reads nothing new invents no stall."""
+    simulator.start_recording()
+    await poll(hass, freezer)
+    freezer.tick(timedelta(seconds=20))
+    if fault is not None:
+        simulator.add_fault(fault)
+    with contextlib.suppress(HomeAssistantError):
+        await call(hass, "switch", service, SWITCH)
+    assert "stalled" not in types(fired)

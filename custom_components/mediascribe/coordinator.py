@@ -36,7 +36,13 @@ from .const import (
     VERIFY_INTERVAL,
     VERIFY_WINDOW,
 )
-from .data import CommandFailure, MediaScribeData, build_data, file_name
+from .data import (
+    CommandFailure,
+    MediaScribeData,
+    build_data,
+    file_name,
+    with_failure,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -187,9 +193,7 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
             if self.last_update_success and confirmed(self.data.status):
                 # Already so: nothing is sent (a second start could split the
                 # recording), but the command succeeded and clears a failure.
-                self.async_set_updated_data(
-                    self._next_data(self.data.status, command=name)
-                )
+                self.async_set_updated_data(with_failure(self.data, None))
                 return
             try:
                 status = await self._async_send_and_read_back(send, confirmed)
@@ -255,7 +259,7 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
         if isinstance(err, MediaScribeAuthenticationError):
             self.config_entry.async_start_reauth(self.hass)
             key = "invalid_auth"
-        status = self.data.status
+        status: Status | None = None
         # A lost connection leaves unknown whether the command reached the server.
         unknown: MediaScribeError | None = (
             err if isinstance(err, MediaScribeConnectionError) else None
@@ -273,8 +277,12 @@ class MediaScribeCoordinator(DataUpdateCoordinator[MediaScribeData]):
                 if confirmed(status):
                     self.async_set_updated_data(self._next_data(status, command=name))
                     return None
+        failure = CommandFailure(name, key)
+        # Without a new status the last snapshot stands, stall clock and all.
         self.async_set_updated_data(
-            self._next_data(status, failure=CommandFailure(name, key))
+            with_failure(self.data, failure)
+            if status is None
+            else self._next_data(status, failure=failure)
         )
         if unknown is not None:
             # Unavailable until a poll tells the truth.

@@ -137,12 +137,20 @@ def build_data(
         return data
     # A stop that failed, then took effect late, was still Home Assistant's.
     late_stop = previous.failure is not None and previous.failure.command == "stop"
-    events = list(_events(previous, data, stopped_by_us=command == "stop" or late_stop))
-    if failure is not None:
-        events.append(
-            RecordingEvent(f"{failure.command}_failed", {"reason": failure.reason})
-        )
-    return replace(data, events=tuple(events))
+    events = _events(previous, data, stopped_by_us=command == "stop" or late_stop)
+    return replace(data, events=(*events, *with_failure(data, failure).events))
+
+
+def with_failure(
+    data: MediaScribeData, failure: CommandFailure | None
+) -> MediaScribeData:
+    """Return the snapshot with a command's failure recorded (None: cleared)."""
+    events = (
+        (RecordingEvent(f"{failure.command}_failed", {"reason": failure.reason}),)
+        if failure
+        else ()
+    )
+    return replace(data, failure=failure, events=events)
 
 
 def _events(
