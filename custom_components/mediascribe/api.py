@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
+from http.client import responses
 import ipaddress
 import json
 import math
@@ -419,7 +420,8 @@ def _parse(
         elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             kind = MediaScribeServerError
         raise kind(
-            f"The server answered HTTP {status} {_phrase(status)}".rstrip(),
+            # The standard reason phrase, never the server's.
+            f"The server answered HTTP {status} {responses.get(status, '')}".rstrip(),
             status=status,
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
@@ -449,14 +451,6 @@ def _parse(
             f"The server's answer is not a status document ({type(err).__name__})",
             status=status,
         ) from None
-
-
-def _phrase(status: int) -> str:
-    """Return the standard reason phrase of a status code (not the server's)."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
 
 
 def _refuse_constant(name: str) -> None:

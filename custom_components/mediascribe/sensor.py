@@ -36,15 +36,6 @@ class MediaScribeSensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[MediaScribeData], dict[str, Any] | None] = lambda _: None
 
 
-def _failure(data: MediaScribeData) -> dict[str, Any]:
-    """Return the last command the server did not carry out, until one succeeds."""
-    failure = data.failure
-    return {
-        "failed_command": failure and failure.command,
-        "failure_reason": failure and failure.reason,
-    }
-
-
 def _file(data: MediaScribeData) -> dict[str, Any] | None:
     """Return the path of the recording, or of the last one and how long it ran."""
     if (recording := data.status.recording) is not None:
@@ -61,7 +52,11 @@ SENSORS = (
         device_class=SensorDeviceClass.ENUM,
         options=RECORDING_STATES,
         value_fn=lambda data: data.recording_state,
-        attributes_fn=_failure,
+        # The last command the server did not carry out, until one succeeds.
+        attributes_fn=lambda data: {
+            "failed_command": data.failure and data.failure.command,
+            "failure_reason": data.failure and data.failure.reason,
+        },
     ),
     MediaScribeSensorEntityDescription(
         key="recording_started",
