@@ -30,13 +30,25 @@ from syrupy.filters import props
 
 from custom_components.mediascribe import coordinator
 from custom_components.mediascribe.const import (
+    DOMAIN,
     REQUEST_TIMEOUT,
     RETRY_DELAY,
     SCAN_INTERVAL,
 )
 from simulator import Fault
 
-from .conftest import EVENT, STATE, SWITCH, call, poll, run_clock, settle, state
+from .conftest import (
+    EVENT,
+    NO_SIGNAL,
+    PRESET,
+    STATE,
+    SWITCH,
+    call,
+    poll,
+    run_clock,
+    settle,
+    state,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -156,6 +168,8 @@ async def test_each_failure_class_has_its_wording(
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1
     assert wording in errors[0]
+    # The client's own detail: the status code or the field, never the body.
+    assert "Details: The s" in errors[0]
     assert "Unexpected error" not in caplog.text
 
 
@@ -259,6 +273,9 @@ async def test_late_poll_never_undoes_a_confirmed_command(
     confirmed.
     """
     await async_setup_component(hass, "homeassistant", {})
+    # An earlier command, so that only a count of every command finished tells
+    # the race below from the one before.
+    await call(hass, "select", "select_option", PRESET, option="Committee Room")
     if recording:
         simulator.start_recording()
         await poll(hass, freezer)
@@ -334,3 +351,64 @@ async def test_device_registry_entry(
     )
     assert device == snapshot(exclude=props("configuration_url"))
     assert device.configuration_url == init_integration.data[CONF_URL]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_a_failed_read_back_is_not_the_end(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A read that fails inside the window is followed by the next one."""
+    simulator.put_response = "ack"
+    simulator.action_delay = 1
+    command = asyncio.ensure_future(call(hass, "switch", SERVICE_TURN_ON, SWITCH))
+    await settle(lambda: [r.method for r in simulator.requests][-2:] == ["PUT", "GET"])
+    simulator.add_fault(Fault(status=500, count=1))
+    await run_clock(hass, freezer, command)
+    await command
+    assert state(hass, SWITCH) == STATE_ON
+    assert [r.status for r in simulator.requests].count(500) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_command_that_times_out_shows_unavailable(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """No answer to a command: unknown whether it was carried out, so unavailable."""
+    simulator.add_fault(Fault(latency=30, count=1))
+    simulator.clear_requests()
+    command = asyncio.ensure_future(call(hass, "switch", SERVICE_TURN_ON, SWITCH))
+    await settle(lambda: bool(simulator.requests))
+    freezer.tick(timedelta(seconds=REQUEST_TIMEOUT))
+    await run_clock(hass, freezer, command)
+    with pytest.raises(HomeAssistantError) as err:
+        await command
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        DOMAIN,
+        "cannot_connect",
+    )
+    assert "did not answer" in err.value.translation_placeholders["error"]
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+    assert diagnostics["last_error"] == "MediaScribeTimeoutError"
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("code", [400, 404, 500])
+async def test_refused_command_shows_what_the_server_reports(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, code: int
+) -> None:
+    """After a refusal the status is read back and shown, news and all."""
+    simulator.has_no_signal = True
+    simulator.add_fault(Fault(status=code, count=1))
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "switch", SERVICE_TURN_ON, SWITCH)
+    assert err.value.translation_domain == DOMAIN
+    assert f"HTTP {code}" in err.value.translation_placeholders["error"]
+    assert state(hass, NO_SIGNAL) == STATE_ON
+    assert state(hass, SWITCH) == STATE_OFF
