@@ -12,6 +12,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.mediascribe.const import DOMAIN
 from simulator import Fault, MediaScribeSimulator
@@ -323,3 +324,49 @@ async def test_reauth_unknown_host_on_top(hass: HomeAssistant) -> None:
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "host_not_found"}
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_forms_ask_what_each_step_needs(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The token is required to add, optional to reconfigure; TLS is verified."""
+    other = MockConfigEntry(domain=DOMAIN, data=typed("http://192.0.2.7:8080"))
+    other.add_to_hass(hass)
+    result = await start(hass, "user", mock_config_entry)
+    schema = result["data_schema"]
+    assert schema is not None
+    assert schema({URL: "a", TOK: "b"})[CONF_VERIFY_SSL] is True
+    with pytest.raises(vol.Invalid):
+        schema({URL: "a"})
+    simulator.add_fault(Fault(status=503, count=1))
+    await submit(hass, result, typed(simulator.url))
+    assert f"Checking {simulator.url} failed: The server answered HTTP 503" in (
+        caplog.text
+    )
+    # Another server's entry does not stand in the way.
+    assert_done(await submit(hass, result, typed(simulator.url)), "user")
+    result = await start(hass, "reconfigure", other)
+    assert result["data_schema"]({URL: "a"})[CONF_VERIFY_SSL] is True
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_unexpected_error_is_logged_with_the_address(
+    hass: HomeAssistant,
+    simulator: MediaScribeSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An error no one foresaw is logged with its traceback and the address."""
+    result = await start(hass, "user", mock_config_entry)
+    with patch(
+        "custom_components.mediascribe.config_flow.MediaScribeClient.get_status",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await submit(hass, result, typed(simulator.url))
+    assert result["errors"] == {"base": "unknown"}
+    assert f"Unexpected error while checking {simulator.url}" in caplog.text
+    assert "RuntimeError: boom" in caplog.text

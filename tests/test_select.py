@@ -193,3 +193,20 @@ async def test_follows_server_and_edge_states(
     await serve_presets(hass, freezer, simulator, [])
     assert state(hass, PRESET) == STATE_UNAVAILABLE
     assert hass.states.get(PRESET).attributes.get(ATTR_OPTION) is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_labels_say_which_preset(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A shared name gets the id; a label that still collides, a short digest."""
+    await serve_presets(
+        hass, freezer, simulator, PRESET_SETS["a name that reads like another's label"]
+    )
+    options = sorted(hass.states.get(PRESET).attributes[ATTR_OPTIONS])
+    patterns = [
+        r"Default \(#[0-9a-f]{10}\)",
+        r"Default \(aa638eeb-1\) \(#[0-9a-f]{10}\)",
+        r"Default \(aa638eeb-2\)",
+    ]
+    assert all(re.fullmatch(p, o) for p, o in zip(patterns, options, strict=True))
