@@ -196,6 +196,17 @@ async def run_clock(
     raise AssertionError("the call never returned")
 
 
+async def update_entity(hass: HomeAssistant) -> None:
+    """Ask for a fresh status, as a user or an automation would.
+
+    The Recording state sensor is asked: the switch would wait for a command,
+    since its platform sends one thing at a time.
+    """
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": STATE}, blocking=True
+    )
+
+
 async def call(
     hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any
 ) -> None:

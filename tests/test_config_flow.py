@@ -351,22 +351,3 @@ async def test_forms_ask_what_each_step_needs(
     assert_done(await submit(hass, result, typed(simulator.url)), "user")
     result = await start(hass, "reconfigure", other)
     assert result["data_schema"]({URL: "a"})[CONF_VERIFY_SSL] is True
-
-
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_unexpected_error_is_logged_with_the_address(
-    hass: HomeAssistant,
-    simulator: MediaScribeSimulator,
-    mock_config_entry: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """An error no one foresaw is logged with its traceback and the address."""
-    result = await start(hass, "user", mock_config_entry)
-    with patch(
-        "custom_components.mediascribe.config_flow.MediaScribeClient.get_status",
-        side_effect=RuntimeError("boom"),
-    ):
-        result = await submit(hass, result, typed(simulator.url))
-    assert result["errors"] == {"base": "unknown"}
-    assert f"Unexpected error while checking {simulator.url}" in caplog.text
-    assert "RuntimeError: boom" in caplog.text

@@ -41,13 +41,13 @@ from .conftest import (
     EVENT,
     NO_SIGNAL,
     PRESET,
-    STATE,
     SWITCH,
     call,
     poll,
     run_clock,
     settle,
     state,
+    update_entity,
 )
 
 if TYPE_CHECKING:
@@ -236,17 +236,6 @@ async def test_polling_turned_off_shows_every_failure(
     assert state(hass, SWITCH) == STATE_UNAVAILABLE
 
 
-async def update_entity(hass: HomeAssistant) -> None:
-    """Ask for an update, as a user or an automation would.
-
-    The Recording state sensor is asked: the switch would wait for a command,
-    since its platform sends one thing at a time.
-    """
-    await hass.services.async_call(
-        "homeassistant", "update_entity", {"entity_id": STATE}, blocking=True
-    )
-
-
 @pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("recording", "service", "expected", "fired"),
@@ -367,35 +356,6 @@ async def test_a_failed_read_back_is_not_the_end(
     await command
     assert state(hass, SWITCH) == STATE_ON
     assert [r.status for r in simulator.requests].count(500) == 1
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_command_that_times_out_shows_unavailable(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    mock_config_entry: MockConfigEntry,
-    simulator: MediaScribeSimulator,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """No answer to a command: unknown whether it was carried out, so unavailable."""
-    simulator.add_fault(Fault(latency=30, count=1))
-    simulator.clear_requests()
-    command = asyncio.ensure_future(call(hass, "switch", SERVICE_TURN_ON, SWITCH))
-    await settle(lambda: bool(simulator.requests))
-    freezer.tick(timedelta(seconds=REQUEST_TIMEOUT))
-    await run_clock(hass, freezer, command)
-    with pytest.raises(HomeAssistantError) as err:
-        await command
-    assert (err.value.translation_domain, err.value.translation_key) == (
-        DOMAIN,
-        "cannot_connect",
-    )
-    assert "did not answer" in err.value.translation_placeholders["error"]
-    assert state(hass, SWITCH) == STATE_UNAVAILABLE
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, mock_config_entry
-    )
-    assert diagnostics["last_error"] == "MediaScribeTimeoutError"
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -38,6 +38,7 @@ from .conftest import (
     call,
     poll,
     state,
+    update_entity,
 )
 
 if TYPE_CHECKING:
@@ -342,7 +343,7 @@ async def test_failed_command_leaves_a_trace(
     await async_setup_component(hass, "homeassistant", {})
     if recording:
         simulator.start_recording()
-        await update(hass)
+        await update_entity(hass)
     if fault is None:
         simulator.action_change = "ignore"
     else:
@@ -354,19 +355,12 @@ async def test_failed_command_leaves_a_trace(
     simulator.action_change = "apply"
     simulator.clear_faults()
     for _ in range(2):
-        await update(hass)
+        await update_entity(hass)
         trace = hass.states.get(STATE).attributes
         assert (trace["failed_command"], trace["failure_reason"]) == (command, reason)
     await call(hass, "switch", service, SWITCH)
     trace = hass.states.get(STATE).attributes
     assert (trace["failed_command"], trace["failure_reason"]) == (None, None)
-
-
-async def update(hass: HomeAssistant) -> None:
-    """Ask for a fresh status, as an automation would."""
-    await hass.services.async_call(
-        "homeassistant", "update_entity", {"entity_id": STATE}, blocking=True
-    )
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -394,7 +388,7 @@ async def test_command_carried_out_despite_a_bad_answer(
     await async_setup_component(hass, "homeassistant", {})
     if recording:
         simulator.start_recording()
-        await update(hass)
+        await update_entity(hass)
     simulator.add_fault(Fault(body=answer, count=1))
     await call(hass, "switch", service, SWITCH)
     last, attributes = events(fired)[-1]
@@ -411,7 +405,7 @@ async def test_no_second_command_for_what_already_is(
     await async_setup_component(hass, "homeassistant", {})
     if service == SERVICE_TURN_ON:
         simulator.start_recording()
-        await update(hass)
+        await update_entity(hass)
     # A failed preset change is cleared by any command that succeeds.
     simulator.preset_change = "ignore"
     with pytest.raises(HomeAssistantError):
@@ -429,12 +423,12 @@ async def test_late_stop_is_still_home_assistants(
     """A stop that takes effect after the window fails, then reads as ours."""
     await async_setup_component(hass, "homeassistant", {})
     simulator.start_recording()
-    await update(hass)
+    await update_entity(hass)
     simulator.action_delay = 0.5
     with pytest.raises(HomeAssistantError):
         await call(hass, "switch", SERVICE_TURN_OFF, SWITCH)
     await asyncio.sleep(0.6)
-    await update(hass)
+    await update_entity(hass)
     assert [(kind, attrs.get("source")) for kind, attrs in events(fired)][-2:] == [
         ("stop_failed", None),
         ("stopped", "home_assistant"),

@@ -23,6 +23,9 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     snapshot_platform,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.mediascribe.const import DOMAIN, REQUEST_TIMEOUT, SCAN_INTERVAL
 from simulator import Fault
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
     from syrupy.assertion import SnapshotAssertion
 
     from simulator import MediaScribeSimulator
@@ -187,12 +191,19 @@ async def test_command_never_waits_for_a_poll(
     assert state(hass, SWITCH) == STATE_ON
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_command_during_outage_sends_one_request(
-    hass: HomeAssistant, simulator: MediaScribeSimulator, freezer: FrozenDateTimeFactory
+async def test_command_without_an_answer_sends_one_request(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    simulator: MediaScribeSimulator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """During an outage a command fails after its own request, retried by nobody."""
-    simulator.add_fault(Fault(latency=30))
+    """No answer: the command fails after its own request, retried by nobody.
+
+    Whether the server carried it out is unknown, so the entities show
+    unavailable (even though the server answers again at once) until a poll.
+    """
+    simulator.add_fault(Fault(latency=30, count=1))
     simulator.clear_requests()
     command = asyncio.ensure_future(call(hass, "switch", SERVICE_TURN_ON, SWITCH))
     await settle(lambda: bool(simulator.requests))
@@ -200,8 +211,17 @@ async def test_command_during_outage_sends_one_request(
     await run_clock(hass, freezer, command)
     with pytest.raises(HomeAssistantError) as err:
         await command
-    assert err.value.translation_key == "cannot_connect"
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        DOMAIN,
+        "cannot_connect",
+    )
+    assert "did not answer" in err.value.translation_placeholders["error"]
     assert [r.method for r in simulator.requests].count("PUT") == 1
+    assert state(hass, SWITCH) == STATE_UNAVAILABLE
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    assert diagnostics["last_error"] == "MediaScribeTimeoutError"
 
 
 @pytest.mark.usefixtures("init_integration")
