@@ -101,6 +101,8 @@ async def test_select_preset(
         message = strings[f"component.{DOMAIN}.exceptions.{key}.message"]
         placeholders = err.value.translation_placeholders or {}
         assert all(placeholders[name] for name in re.findall(r"{(\w+)}", message))
+        if key == "preset_not_confirmed":
+            assert placeholders["preset"] == shown
 
 
 async def serve_presets(

@@ -85,3 +85,25 @@ async def test_recording_file_shows_file_name(
     await poll(hass, freezer)
     assert state(hass, FILE) == name
     assert hass.states.get(FILE).attributes["path"] == path
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_stopped_shows_the_last_recording(
+    hass: HomeAssistant, simulator: MediaScribeSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """While stopped the file sensor shows the last recording and its length."""
+    assert state(hass, FILE) == STATE_UNKNOWN
+    for _ in range(2):  # the second recording replaces the first
+        simulator.start_recording()
+        await poll(hass, freezer)
+        await poll(hass, freezer, timedelta(minutes=2))
+        path = hass.states.get(FILE).attributes["path"]
+        simulator.stop_recording()
+        await poll(hass, freezer)
+        await poll(hass, freezer)
+        assert hass.states.get(FILE).attributes == {
+            "friendly_name": "Springfield City Council Recording file",
+            "path": path,
+            "duration": 125,
+        }
+        assert state(hass, STARTED) == STATE_UNKNOWN

@@ -112,6 +112,8 @@ async def test_ignored_command_fails_and_shows_truth(
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "switch", service, SWITCH)
     assert err.value.translation_key == key
+    if recording:  # the message names the file still being recorded
+        assert err.value.translation_placeholders["file"].endswith(".mp4")
     assert state(hass, SWITCH) == (STATE_ON if recording else STATE_OFF)
     # The server was read back until the window closed, not only once.
     assert sum(r.method == "GET" for r in simulator.requests) > 3
