@@ -6,6 +6,7 @@ from codecs import BOM_UTF8, BOM_UTF16_BE, BOM_UTF16_LE, BOM_UTF32_LE
 from dataclasses import astuple, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 import gzip
 import html
 import json
@@ -107,8 +108,7 @@ ODD_DOC = json.loads(READY) | {
     "firmware": {"version": [1, 2]},
     "recording": {"position": 12.9, "path": "p"},
 }
-# Each case: the body served and the status read, as a tuple (which shows the
-# position, left out of Recording equality).
+# Each case: the body served and the status read, as a tuple (showing the position).
 ARTICLES = {
     "ready": (READY, (*ARTICLE, None)),
     "recording": ((FIXTURES / "status_recording.json").read_bytes(),
@@ -180,7 +180,6 @@ ACCEPTED_URLS = {
     "https://xn--mnchen-3ya.de:8443/rat": ["https://München.de:8443/rat/"],
     "http://xn--jxalzmp.gr": ["δήμος.gr", "Δήμος.gr", "xn--jxalzmp.gr"],
     "http://xn--80adxhks.xn--p1ai": ["москва.рф", "XN--80adxhks.xn--P1AI"],
-    "http://xn--r8jz45g.jp": ["例え.jp"],
     "http://xn--imrx7v3xf.xn--fiqs8s": ["市政厅.中国/api/control/status"],
 }
 
@@ -202,8 +201,7 @@ NO_HOST = "The server address has no valid host name"
 REFUSED_URLS = {
     "The server address is empty": ["   "],
     "The server address contains spaces or backslashes": [
-        *("my recorder.local", "rathaus straße.de", "recorder\\local"),
-        *("recorder\t.local", "recorder\u200b.local"),
+        *("my recorder.local", "recorder\\local", "recorder\u200b.local"),
     ],
     NO_HOST: ["a..b", ".example", "-recorder.local", "recorder-.local", "xn--zz--"],
     "The server address is not a valid URL: ": ["δήμος..gr", "host:99999", "[::1"],
@@ -246,8 +244,7 @@ IN_30S = format_datetime(NOW + timedelta(seconds=30), usegmt=True)
 ANSWERED, REJECTED = "The server answered HTTP", "The server rejected the API token"
 BUSY, DOWN = f"{ANSWERED} 429 Too Many Requests", f"{ANSWERED} 503 Service Unavailable"
 MOVED = f"{ANSWERED} 301 Moved Permanently"
-# Each case: the answer, the error, its message (never the server's reason) and
-# the pause asked for, bounded.
+# Each case: the answer, the error, its message (no server reason), the pause.
 STATUSES = {
     "500": (reply(500), Server, f"{ANSWERED} 500 Internal Server Error", None),
     "502": (reply(502, b"<h1>Bad</h1>"), Server, f"{ANSWERED} 502 Bad Gateway", None),
@@ -259,7 +256,6 @@ STATUSES = {
     "403": (reply(403, b""), Auth, f"{REJECTED} (HTTP 403)", None),
     # Not followed, even to the API itself (which would answer with a status).
     "301": (reply(301, Location=STATUS_PATH), Response, MOVED, None),
-    "307": (reply(307), Response, f"{ANSWERED} 307 Temporary Redirect", None),
     # No standard phrase: only the code, never the server's reason.
     "599": (reply(599), Server, f"{ANSWERED} 599", None),
     "399": (reply(399, b""), Response, f"{ANSWERED} 399", None),
@@ -336,13 +332,11 @@ def doc_in(name: str, codec: str, bom: bytes = b"", charset: str = "") -> Fault:
 ENCODINGS = {
     "utf-8-bom": (doc_in(ZURICH, "utf-8", BOM_UTF8), ZURICH),
     "utf-16-le-bom": (doc_in(ATHENS, "utf-16-le", BOM_UTF16_LE), ATHENS),
-    "utf-16-be-bom": (doc_in(ZURICH, "utf-16-be", BOM_UTF16_BE), ZURICH),
     "utf-16-le": (doc_in(ATHENS, "utf-16-le"), ATHENS),
     "utf-16-be": (doc_in(ZURICH, "utf-16-be"), ZURICH),
     "utf-32-le-bom": (doc_in(ATHENS, "utf-32-le", BOM_UTF32_LE), ATHENS),
     "utf-32-be": (doc_in(ZURICH, "utf-32-be"), ZURICH),
     "windows-1252": (doc_in(SESSION, "cp1252", charset="windows-1252"), SESSION),
-    "iso-8859-1": (doc_in(ZURICH, "latin-1", charset="ISO-8859-1"), ZURICH),
     "declared-utf-16": (doc_in(ATHENS, "utf-16-be", BOM_UTF16_BE, "utf-16"), ATHENS),
     "declared-utf-8-bom": (doc_in(ZURICH, "utf-8", BOM_UTF8, "utf-8"), ZURICH),
     "unknown-charset": (doc_in(ATHENS, "utf-8", charset="x-klingon"), ATHENS),
@@ -374,7 +368,6 @@ PADDED = READY + b" " * (api.MAX_BODY_BYTES - len(READY))
 COMPRESSION_AND_SIZE = {
     "gzip": (sent("gzip", gzip.compress(READY)), COMPRESSED),
     "x-gzip": (sent("X-GZIP", gzip.compress(READY)), COMPRESSED),
-    "deflate": (sent("deflate", zlib.compress(READY)), COMPRESSED),
     "br": (sent("br", READY), COMPRESSED),
     "gzip-bomb": (sent("gzip", bomb(31)), COMPRESSED),
     "deflate-bomb": (sent("deflate", bomb(15)), COMPRESSED),
@@ -428,26 +421,18 @@ ECHOES: dict[str, Callable[[str], str]] = {
 }
 
 
-def json_unescape(text: str) -> str:
-    """Undo JSON string escapes, leaving anything else as it is."""
-    return re.sub(
-        r"\\(?:u([0-9a-fA-F]{4})|(.))",
-        lambda match: chr(int(match[1], 16)) if match[1] else match[2],
-        text,
-    )
-
-
 def reveals(token: str, text: str) -> bool:
     """Return whether six characters of the token show once the text is unescaped."""
     texts = {text}
-    # Six rounds of URL, HTML or JSON unescaping, in any order.
-    for _ in range(6):
+    json_unescape = partial(re.sub, r"\\(?:u([0-9a-fA-F]{4})|(.))", JSON_CHAR)
+    for _ in range(6):  # six rounds of URL, HTML or JSON unescaping, in any order
         decoders = (unquote, html.unescape, json_unescape)
         texts |= {decode(each) for each in texts for decode in decoders}
     slices = {token[i : i + 6] for i in range(len(token) - 5)}
     return any(part in each for each in texts for part in slices)
 
 
+JSON_CHAR = lambda m: chr(int(m[1], 16)) if m[1] else m[2]  # noqa: E731
 LONG = b"x" * 181  # puts an echo across character 200 of the body
 # Each case: an answer echoing the token, and the error it gives.
 ECHOING = {
@@ -469,10 +454,7 @@ LEAKS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("answer", "kind"),
-    cases(ECHOING) + cases(LEAKS),
-)
+@pytest.mark.parametrize(("answer", "kind"), cases(ECHOING) + cases(LEAKS))
 @pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
 @ECHO_TOKENS
 async def test_echoed_token_not_in_errors(

@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / "mediascribe"
 CALENDAR = "calendar.council_meetings"
-# Outside the 5-second polling rhythm on purpose: the calendar's own timers
-# decide when the automation runs.
+# Off the 5-second polling rhythm: the calendar's own timers run the automation.
 START = datetime(2026, 11, 30, 18, 0, tzinfo=dt_util.get_default_time_zone())
 # Actions that hand the blueprint's variables to a mocked notify action.
 NOTIFY = [{"action": "notify.notify", "data": {"message": "{{ message }}"}}]
@@ -144,12 +143,7 @@ def sent(calls: list[ServiceCall], key: str = "message") -> list[str]:
 
 @pytest.fixture
 def at_start(freezer: FrozenDateTimeFactory) -> None:
-    """Begin about ten minutes before START.
-
-    Not on a whole minute: the calendar trigger looks ahead in 15-minute
-    windows from its setup, and an event ending exactly on a window's first
-    instant is one that calendars (overlap is end > start) do not return.
-    """
+    """Begin about ten minutes before START, off the calendar's 15-minute windows."""
     freezer.move_to(START - timedelta(minutes=10) + timedelta(seconds=7))
 
 
@@ -188,17 +182,12 @@ def test_blueprint_is_valid(path: Path) -> None:
     assert blueprint.metadata["homeassistant"]["min_version"] == hacs["homeassistant"]
 
 
-def refuse_presets(simulator: MediaScribeSimulator) -> None:
-    """Make the server refuse preset changes."""
-    simulator.preset_change = "reject"
-
-
 @pytest.mark.usefixtures("init_integration", "config_dir", "at_start")
 @pytest.mark.parametrize(
     ("prepare", "preset"),
     [
         (lambda _: None, "Committee Room"),
-        (refuse_presets, "Council Chamber"),
+        (lambda s: setattr(s, "preset_change", "reject"), "Council Chamber"),
         (MediaScribeSimulator.start_recording, "Council Chamber"),
     ],
     ids=["preset-selected", "preset-refused", "already-recording"],
@@ -211,10 +200,7 @@ async def test_records_a_meeting_with_its_preset(
     prepare: Callable[[MediaScribeSimulator], None],
     preset: str,
 ) -> None:
-    """The recording runs from the event's start to its end, with the preset if it can.
-
-    A refused preset never stops the recording; a running one keeps its preset.
-    """
+    """The event is recorded start to end; a refused or running preset stays."""
     prepare(simulator)
     was_recording = simulator.is_recording
     await setup_calendar(hass, [meeting("City Council Meeting", 0, 60)])
@@ -259,8 +245,7 @@ async def test_only_matching_meetings_are_recorded_and_watched(
     )
     await run_until(hass, freezer, 10)
     assert not simulator.is_recording
-    # A recording started by hand is neither watched during a non-matching
-    # event nor stopped by its end.
+    # A hand-started recording is not watched or stopped by a non-matching event.
     simulator.start_recording()
     simulator.position_frozen = True
     await run_until(hass, freezer, 20)
@@ -321,11 +306,7 @@ async def test_failed_start_runs_the_failure_actions(
     polls_down: int | None,
     reason: str,
 ) -> None:
-    """A start the server does not carry out is reported with what went wrong.
-
-    On the real clock: the switch reads the server back for a moment, and a
-    frozen clock would never let that moment pass.
-    """
+    """A start not carried out is reported; real clock, for the switch's read-back."""
     simulator.action_change = "ignore"
     if polls_down is not None:
         await simulator.stop()
@@ -441,10 +422,7 @@ async def test_alert_for_a_stop_outside_home_assistant(
     stopped_by: str,
     alerted: bool,
 ) -> None:
-    """A stop at the server alerts (during a calendar event, if one is chosen).
-
-    A stop while the server did not answer is reported when it answers again.
-    """
+    """A stop at the server alerts (in a chosen calendar's event), even in outages."""
     await setup_calendar(hass, [meeting("City Council Meeting", 0, 30)])
     inputs = {**HEALTH_INPUTS, "calendar": calendar}
     await use_blueprint(hass, "recording_health_alert.yaml", inputs)
