@@ -1,4 +1,4 @@
-"""Tests for the video signal and recording problem sensors."""
+"""Tests for the video signal sensor."""
 
 from __future__ import annotations
 
